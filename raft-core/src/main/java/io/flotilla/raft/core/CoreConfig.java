@@ -1,0 +1,89 @@
+package io.flotilla.raft.core;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Configuration of one {@link RaftCore}. Immutable and validated on construction: every error
+ * names the field, its value and the constraint. Time is counted in ticks; the driver decides how
+ * long a tick is (the runtime converts its {@code Duration}s).
+ *
+ * @param groupId            the Raft group this node belongs to ({@code >= 0}); messages of other groups are dropped
+ * @param id                 this node's id ({@code > 0}), never reused
+ * @param voters             the ids of all voting members, this node included; iterated in ascending order
+ * @param electionTicks      base election timeout; each timeout is drawn uniformly from
+ *                           {@code [electionTicks, 2 * electionTicks)} (paper §5.2). Default 10. Larger values
+ *                           make spurious elections rarer and fail-over slower.
+ * @param heartbeatTicks     a leader sends AppendEntries to every follower at least this often. Must be
+ *                           below {@code electionTicks}; default 1. Smaller values cost more messages.
+ * @param maxAppendBytes     upper bound on the entry bytes carried by one AppendEntries (at least one entry
+ *                           is always sent). Default 1 MiB.
+ * @param maxInflightAppends how many AppendEntries carrying entries may be unacknowledged per follower while
+ *                           replicating (pipelining window). Default 256.
+ * @param brokenRule         test-only: a safety rule to disable, see {@link BrokenRule}. Always {@code NONE}
+ *                           outside tests.
+ */
+public record CoreConfig(long groupId, long id, List<Long> voters, int electionTicks, int heartbeatTicks,
+                         long maxAppendBytes, int maxInflightAppends, BrokenRule brokenRule) {
+    public CoreConfig {
+        Objects.requireNonNull(voters, "voters");
+        Objects.requireNonNull(brokenRule, "brokenRule");
+        if (groupId < 0) {
+            throw new IllegalArgumentException("groupId must be >= 0, was " + groupId);
+        }
+        if (id <= 0) {
+            throw new IllegalArgumentException("id must be > 0, was " + id);
+        }
+        voters = voters.stream().sorted().distinct().toList();
+        if (voters.isEmpty()) {
+            throw new IllegalArgumentException("voters must not be empty");
+        }
+        if (voters.get(0) <= 0) {
+            throw new IllegalArgumentException("voters must be positive ids, found " + voters.get(0));
+        }
+        if (!voters.contains(id)) {
+            throw new IllegalArgumentException("voters " + voters + " must contain this node's id " + id);
+        }
+        if (electionTicks < 2) {
+            throw new IllegalArgumentException("electionTicks must be >= 2, was " + electionTicks);
+        }
+        if (heartbeatTicks < 1 || heartbeatTicks >= electionTicks) {
+            throw new IllegalArgumentException("heartbeatTicks must be in [1, electionTicks=" + electionTicks
+                    + "), was " + heartbeatTicks);
+        }
+        if (maxAppendBytes < 1) {
+            throw new IllegalArgumentException("maxAppendBytes must be >= 1, was " + maxAppendBytes);
+        }
+        if (maxInflightAppends < 1) {
+            throw new IllegalArgumentException("maxInflightAppends must be >= 1, was " + maxInflightAppends);
+        }
+    }
+
+    /** A configuration with the defaults for everything but the identity of the node and its group. */
+    public static CoreConfig of(long groupId, long id, List<Long> voters) {
+        return new CoreConfig(groupId, id, voters, 10, 1, 1 << 20, 256, BrokenRule.NONE);
+    }
+
+    /** A copy with other election and heartbeat timeouts. */
+    public CoreConfig withTicks(int electionTicks, int heartbeatTicks) {
+        return new CoreConfig(groupId, id, voters, electionTicks, heartbeatTicks, maxAppendBytes, maxInflightAppends,
+                brokenRule);
+    }
+
+    /** A copy with other replication limits. */
+    public CoreConfig withReplicationLimits(long maxAppendBytes, int maxInflightAppends) {
+        return new CoreConfig(groupId, id, voters, electionTicks, heartbeatTicks, maxAppendBytes, maxInflightAppends,
+                brokenRule);
+    }
+
+    /** Test-only: a copy with one safety rule disabled. */
+    public CoreConfig withBrokenRule(BrokenRule rule) {
+        return new CoreConfig(groupId, id, voters, electionTicks, heartbeatTicks, maxAppendBytes, maxInflightAppends,
+                rule);
+    }
+
+    /** The number of votes (or replicas) that form a majority of the voters. */
+    public int quorum() {
+        return voters.size() / 2 + 1;
+    }
+}

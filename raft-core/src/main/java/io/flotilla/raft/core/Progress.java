@@ -1,0 +1,110 @@
+package io.flotilla.raft.core;
+
+import java.util.ArrayDeque;
+
+/**
+ * The leader's view of one follower (paper, Figure 2, "Volatile state on leaders": nextIndex and
+ * matchIndex), with etcd's two replication modes:
+ * <ul>
+ *   <li>{@link State#PROBE}: the leader does not know where the follower's log matches its own. It sends one
+ *       AppendEntries at a time (from {@code next - 1}) and waits for the answer or the next heartbeat.</li>
+ *   <li>{@link State#REPLICATE}: the follower matched; the leader streams entries optimistically, advancing
+ *       {@code next} as it sends, with at most {@code maxInflight} unacknowledged appends (pipelining).</li>
+ * </ul>
+ * Invariant: {@code 0 <= match < next}.
+ */
+final class Progress {
+    enum State { PROBE, REPLICATE }
+
+    /** matchIndex: highest index known to be replicated on the follower. */
+    long match;
+    /** nextIndex: index of the next entry to send to the follower. */
+    long next;
+    State state = State.PROBE;
+    /** PROBE: an append is outstanding; no further probe until its answer or the next heartbeat. */
+    boolean probeSent;
+    /** Ticks since the follower's match index last advanced while entries were outstanding. */
+    int ticksWithoutProgress;
+    /** REPLICATE: the last index of each unacknowledged append, oldest first. */
+    private final ArrayDeque<Long> inflights = new ArrayDeque<>();
+    private final int maxInflight;
+
+    Progress(long next, int maxInflight) {
+        this.next = next;
+        this.maxInflight = maxInflight;
+    }
+
+    /** Whether the leader must hold back further appends to this follower for now. */
+    boolean isPaused() {
+        return state == State.PROBE ? probeSent : inflights.size() >= maxInflight;
+    }
+
+    void becomeProbe() {
+        state = State.PROBE;
+        next = match + 1;
+        probeSent = false;
+        inflights.clear();
+        ticksWithoutProgress = 0;
+    }
+
+    void becomeReplicate() {
+        state = State.REPLICATE;
+        next = match + 1;
+        probeSent = false;
+        inflights.clear();
+        ticksWithoutProgress = 0;
+    }
+
+    /** Records that an append carrying entries up to {@code lastIndex} was sent. */
+    void sentEntries(long lastIndex) {
+        if (state == State.REPLICATE) {
+            next = lastIndex + 1;
+            inflights.addLast(lastIndex);
+        } else {
+            probeSent = true;
+        }
+    }
+
+    /** A successful response: the follower matches up to {@code index}. Returns whether match advanced. */
+    boolean maybeUpdate(long index) {
+        boolean updated = false;
+        if (index > match) {
+            match = index;
+            updated = true;
+            ticksWithoutProgress = 0;
+            probeSent = false;
+        }
+        next = Math.max(next, index + 1);
+        while (!inflights.isEmpty() && inflights.peekFirst() <= index) {
+            inflights.removeFirst();
+        }
+        return updated;
+    }
+
+    /**
+     * A rejection of the append whose prevLogIndex was {@code rejected}; {@code probeFrom} is the leader's best
+     * guess (from the follower's hint) of the last index that may match. Returns false for a stale rejection,
+     * which is ignored.
+     */
+    boolean maybeDecrTo(long rejected, long probeFrom) {
+        if (state == State.REPLICATE) {
+            if (rejected <= match) {
+                return false; // answers an append sent before the follower matched
+            }
+            becomeProbe();
+            next = Math.max(match + 1, Math.min(rejected, probeFrom + 1));
+            return true;
+        }
+        if (next - 1 != rejected) {
+            return false; // answers an older probe
+        }
+        next = Math.max(match + 1, Math.min(rejected, probeFrom + 1));
+        probeSent = false;
+        return true;
+    }
+
+    @Override
+    public String toString() {
+        return state + "{match=" + match + ", next=" + next + ", inflight=" + inflights.size() + "}";
+    }
+}

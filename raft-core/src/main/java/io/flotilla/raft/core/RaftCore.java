@@ -1,0 +1,594 @@
+package io.flotilla.raft.core;
+
+import io.flotilla.raft.log.Entry;
+import io.flotilla.raft.log.HardState;
+import io.flotilla.raft.log.LogReader;
+import io.flotilla.raft.log.Payload;
+import io.flotilla.raft.message.AppendEntries;
+import io.flotilla.raft.message.AppendResponse;
+import io.flotilla.raft.message.Message;
+import io.flotilla.raft.message.RequestVote;
+import io.flotilla.raft.message.VoteResponse;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.random.RandomGenerator;
+
+/**
+ * The Raft protocol for one node of one group, as a pure state machine: it computes, it does nothing.
+ *
+ * <p>Time enters only through {@link #tick()}, the network only through {@link #step(Message)}, clients
+ * only through {@link #propose(List)}. Everything the node must do in return — persist its hard state and
+ * entries, send messages, apply committed entries — is collected into a {@link Ready} that the driver takes
+ * with {@link #ready()}, carries out, and acknowledges with {@link #advance(Ready)}. The core has no
+ * threads, clock, I/O or unseeded randomness: given the same inputs and the same seed it makes the same
+ * decisions, which is what lets the simulator replay any run from its seed.
+ *
+ * <p>Not thread-safe: one thread (the node's event loop, or the simulator) calls every method.
+ *
+ * <p>Each safety rule of the Raft paper is enforced in one place, named in its Javadoc:
+ * term rules in {@link #step}, votes in {@link #handleRequestVote}, log consistency in
+ * {@link #handleAppendEntries}, commitment in {@link #maybeCommit}, and persistence ordering in
+ * {@link #send} and {@link Ready}.
+ */
+public final class RaftCore {
+    private final CoreConfig config;
+    private final long id;
+    private final RandomGenerator random;
+    private final RaftLog log;
+    private final List<Long> peers;
+
+    // Persistent state on all servers (Figure 2), written out through Ready.hardState.
+    /** currentTerm: latest term this server has seen. Invariant: never decreases. */
+    private long currentTerm;
+    /** votedFor: candidate that received this server's vote in currentTerm, or 0. */
+    private long votedFor;
+
+    private Role role = Role.FOLLOWER;
+    private long leaderId;
+    private int electionElapsed;
+    private int randomizedElectionTimeout;
+    private int heartbeatElapsed;
+
+    /** Candidate only: the answers received in this election, by voter id. */
+    private final TreeMap<Long, Boolean> votes = new TreeMap<>();
+    /** Leader only: the replication progress of each follower, by id. */
+    private final TreeMap<Long, Progress> progress = new TreeMap<>();
+
+    private final List<Message> messages = new ArrayList<>();
+    private final List<Message> messagesAfterPersist = new ArrayList<>();
+    /** The hard state of the last Ready handed out (what the store has, or is writing). */
+    private HardState lastHardState;
+    /** The Ready handed out and not yet advanced, if any. */
+    private Ready inFlight;
+    private long droppedMessages;
+
+    private RaftCore(CoreConfig config, LogReader store, RandomGenerator random) {
+        this.config = config;
+        this.id = config.id();
+        this.random = random;
+        this.log = new RaftLog(store);
+        this.peers = config.voters().stream().filter(v -> v != id).toList();
+        this.lastHardState = store.hardState();
+        this.currentTerm = lastHardState.term();
+        this.votedFor = lastHardState.votedFor();
+        resetElectionTimer();
+    }
+
+    /**
+     * A node starting from what {@code store} holds (an empty store for a new node). The core reads the
+     * store only through this view and only below the entries it has not yet seen persisted.
+     *
+     * @param random the source of election-timeout jitter; seed it for reproducible runs
+     */
+    public static RaftCore restore(CoreConfig config, LogReader store, RandomGenerator random) {
+        return new RaftCore(Objects.requireNonNull(config), Objects.requireNonNull(store), Objects.requireNonNull(random));
+    }
+
+    // ---------------------------------------------------------------- inputs
+
+    /** Advances logical time by one tick: drives election timeouts and heartbeats. */
+    public void tick() {
+        if (role == Role.LEADER) {
+            tickLeader();
+        } else {
+            tickElection();
+        }
+    }
+
+    /**
+     * Figure 2, Followers and Candidates: "If election timeout elapses without receiving AppendEntries RPC from
+     * current leader or granting vote to candidate: convert to candidate" / "start new election".
+     */
+    private void tickElection() {
+        electionElapsed++;
+        if (electionElapsed >= randomizedElectionTimeout) {
+            campaign();
+        }
+    }
+
+    /** §5.2: "Leaders send periodic heartbeats (AppendEntries RPCs that carry no log entries) to all followers." */
+    private void tickLeader() {
+        for (Progress pr : progress.values()) {
+            if (pr.state == Progress.State.REPLICATE && pr.match < log.lastIndex()
+                    && ++pr.ticksWithoutProgress >= config.electionTicks()) {
+                pr.becomeProbe(); // appends or their answers were lost: find the match point again
+            }
+        }
+        if (++heartbeatElapsed >= config.heartbeatTicks()) {
+            heartbeatElapsed = 0;
+            for (long peer : peers) {
+                Progress pr = progress.get(peer);
+                if (pr.state == Progress.State.PROBE) {
+                    pr.probeSent = false;
+                    sendAppend(peer, true);
+                } else if (!sendAppends(peer)) {
+                    sendHeartbeat(peer);
+                }
+            }
+        }
+    }
+
+    /**
+     * Figure 2, All servers: "If RPC request or response contains term T > currentTerm: set currentTerm = T,
+     * convert to follower (§5.1)". A request with a stale term is answered with the current term so the sender
+     * steps down; a response with a stale term is ignored. Messages for another group, another node, or from a
+     * non-member are dropped and counted ({@link #droppedMessages()}).
+     */
+    public void step(Message m) {
+        Objects.requireNonNull(m, "message");
+        if (m.groupId() != config.groupId() || m.to() != id || m.from() == id || m.term() == 0
+                || !config.voters().contains(m.from())) {
+            droppedMessages++;
+            return;
+        }
+        if (m.term() > currentTerm) {
+            becomeFollower(m.term(), m instanceof AppendEntries ? m.from() : 0);
+        } else if (m.term() < currentTerm) {
+            if (m instanceof AppendEntries ae) {
+                send(AppendResponse.reject(config.groupId(), id, ae.from(), currentTerm, ae.prevLogIndex(), 0, 0));
+            } else if (m instanceof RequestVote rv) {
+                send(new VoteResponse(config.groupId(), id, rv.from(), currentTerm, false));
+            }
+            return;
+        }
+        if (m instanceof RequestVote rv) {
+            handleRequestVote(rv);
+        } else if (m instanceof VoteResponse vr) {
+            handleVoteResponse(vr);
+        } else if (m instanceof AppendEntries ae) {
+            handleAppendEntries(ae);
+        } else if (m instanceof AppendResponse ar) {
+            handleAppendResponse(ar);
+        }
+    }
+
+    /**
+     * Appends commands to the log if this node is the leader (§5.3: "the leader appends the command to its log
+     * as a new entry, then issues AppendEntries RPCs in parallel"). On any other node nothing is appended and
+     * the result names the leader this node knows of, if any.
+     */
+    public ProposeResult propose(List<Payload> commands) {
+        if (commands.isEmpty()) {
+            throw new IllegalArgumentException("no commands to propose");
+        }
+        if (role != Role.LEADER) {
+            return new ProposeResult.NotLeader(leaderId);
+        }
+        long first = log.lastIndex() + 1;
+        List<Entry> ents = new ArrayList<>(commands.size());
+        for (Payload c : commands) {
+            ents.add(Entry.command(first + ents.size(), currentTerm, c));
+        }
+        log.append(ents);
+        broadcastAppends();
+        return new ProposeResult.Accepted(first, log.lastIndex(), currentTerm);
+    }
+
+    // ---------------------------------------------------------------- outputs
+
+    /** Whether {@link #ready()} has something for the driver (and no earlier Ready awaits {@link #advance}). */
+    public boolean hasReady() {
+        return inFlight == null && (!hardState().equals(lastHardState) || log.hasUnstable() || !messages.isEmpty()
+                || !messagesAfterPersist.isEmpty() || log.hasNextCommitted());
+    }
+
+    /**
+     * Takes the pending effects. Only one Ready is out at a time: call {@link #advance(Ready)} once it has been
+     * carried out before taking the next. Inputs may be stepped in between; their effects wait for the next Ready.
+     */
+    public Ready ready() {
+        if (inFlight != null) {
+            throw new IllegalStateException("the previous Ready has not been advanced");
+        }
+        HardState hs = hardState();
+        HardState toSave = hs.equals(lastHardState) ? null : hs;
+        boolean mustSync = log.hasUnstable() || hs.term() != lastHardState.term() || hs.votedFor() != lastHardState.votedFor();
+        Ready rd = new Ready(toSave, log.unstableEntries(), messages, messagesAfterPersist, log.nextCommitted(), mustSync);
+        messages.clear();
+        messagesAfterPersist.clear();
+        if (toSave != null) {
+            lastHardState = toSave;
+        }
+        inFlight = rd;
+        return rd;
+    }
+
+    /**
+     * Acknowledges that {@code rd} was carried out: its entries and hard state are durable (synced if
+     * {@link Ready#mustSync()}), its messages handed to the transport, its committed entries applied (or queued
+     * for applying in order).
+     */
+    public void advance(Ready rd) {
+        if (rd != inFlight) {
+            throw new IllegalStateException("advance() must be given the Ready last returned by ready()");
+        }
+        inFlight = null;
+        if (!rd.entries().isEmpty()) {
+            Entry last = rd.entries().get(rd.entries().size() - 1);
+            log.stableTo(rd.entries().get(0).index(), last.index(), last.term());
+        }
+        if (!rd.committed().isEmpty()) {
+            log.appliedTo(rd.committed().get(rd.committed().size() - 1).index());
+        }
+        if (role == Role.LEADER && maybeCommit()) {
+            broadcastCommit();
+        }
+    }
+
+    // ---------------------------------------------------------------- roles
+
+    private void resetElectionTimer() {
+        electionElapsed = 0;
+        randomizedElectionTimeout = config.electionTicks() + random.nextInt(config.electionTicks());
+    }
+
+    private void becomeFollower(long term, long leader) {
+        if (term > currentTerm) {
+            currentTerm = term;
+            votedFor = 0;
+        }
+        role = Role.FOLLOWER;
+        leaderId = leader;
+        votes.clear();
+        progress.clear();
+        resetElectionTimer();
+    }
+
+    /**
+     * §5.2: "To begin an election, a follower increments its current term and transitions to candidate state. It
+     * then votes for itself and issues RequestVote RPCs in parallel to each of the other servers."
+     */
+    private void campaign() {
+        currentTerm++;
+        votedFor = id;
+        role = Role.CANDIDATE;
+        leaderId = 0;
+        votes.clear();
+        votes.put(id, true);
+        progress.clear();
+        resetElectionTimer();
+        if (config.quorum() == 1) {
+            becomeLeader();
+            return;
+        }
+        for (long peer : peers) {
+            send(new RequestVote(config.groupId(), id, peer, currentTerm, log.lastIndex(), log.lastTerm()));
+        }
+    }
+
+    /**
+     * §5.2: "A candidate wins an election if it receives votes from a majority of the servers in the full cluster
+     * for the same term." A majority of rejections ends the candidacy early.
+     */
+    private void handleVoteResponse(VoteResponse vr) {
+        if (role != Role.CANDIDATE) {
+            return;
+        }
+        votes.putIfAbsent(vr.from(), vr.granted());
+        long granted = votes.values().stream().filter(g -> g).count();
+        if (granted >= config.quorum()) {
+            becomeLeader();
+        } else if (votes.size() - granted >= config.quorum()) {
+            becomeFollower(currentTerm, 0);
+        }
+    }
+
+    /**
+     * §5.2 and Figure 2, Leaders: "Upon election: send initial empty AppendEntries RPCs (heartbeat) to each
+     * server". The new leader also appends a no-op entry of its own term (§8; thesis §6.4), so that entries
+     * from earlier terms become committed once it is (§5.4.2).
+     */
+    private void becomeLeader() {
+        role = Role.LEADER;
+        leaderId = id;
+        votes.clear();
+        heartbeatElapsed = 0;
+        progress.clear();
+        for (long peer : peers) {
+            progress.put(peer, new Progress(log.lastIndex() + 1, config.maxInflightAppends()));
+        }
+        if (config.brokenRule() != BrokenRule.COMMIT_PREVIOUS_TERM_BY_COUNTING) {
+            log.append(List.of(Entry.noop(log.lastIndex() + 1, currentTerm)));
+        }
+        broadcastAppends();
+    }
+
+    // ---------------------------------------------------------------- RequestVote
+
+    /**
+     * RequestVote receiver (Figure 2), for a request of the current term: "If votedFor is null or candidateId,
+     * and candidate's log is at least as up-to-date as receiver's log, grant vote (§5.2, §5.4)". Each server
+     * votes for at most one candidate in a term (§5.2, Election Safety); granting a vote resets the election
+     * timer. The answer leaves only after the vote is durable (thesis §3.8).
+     */
+    private void handleRequestVote(RequestVote rv) {
+        boolean canVote = votedFor == 0 || votedFor == rv.from()
+                || config.brokenRule() == BrokenRule.VOTE_TWICE_IN_A_TERM;
+        boolean upToDate = log.isUpToDate(rv.lastLogIndex(), rv.lastLogTerm())
+                || config.brokenRule() == BrokenRule.VOTE_WITHOUT_UP_TO_DATE_CHECK;
+        boolean grant = canVote && upToDate;
+        if (grant) {
+            votedFor = rv.from();
+            resetElectionTimer();
+        }
+        send(new VoteResponse(config.groupId(), id, rv.from(), currentTerm, grant));
+    }
+
+    // ---------------------------------------------------------------- AppendEntries
+
+    /**
+     * AppendEntries receiver (Figure 2), for a request of the current term, which comes from the one leader of
+     * that term:
+     * <ol start="2">
+     *   <li>"Reply false if log doesn't contain an entry at prevLogIndex whose term matches prevLogTerm (§5.3)",
+     *       with a hint so the leader can skip a whole term of mismatching entries at once;</li>
+     *   <li>and 4. delete conflicting entries and append new ones ({@link RaftLog#appendFromLeader});</li>
+     *   <li value="5">"If leaderCommit > commitIndex, set commitIndex = min(leaderCommit, index of last new entry)".</li>
+     * </ol>
+     * A candidate that hears from the leader of its term steps down (§5.2).
+     */
+    private void handleAppendEntries(AppendEntries ae) {
+        if (role == Role.LEADER) {
+            throw new IllegalStateException("Election Safety violated: node " + ae.from() + " also leads term "
+                    + currentTerm + " led by " + id);
+        }
+        if (role == Role.CANDIDATE) {
+            becomeFollower(currentTerm, ae.from());
+        }
+        leaderId = ae.from();
+        electionElapsed = 0;
+        if (ae.prevLogIndex() < log.committed()) {
+            // Everything up to our commit index matches the leader's log (Leader Completeness); say so, and the
+            // leader continues from there.
+            send(AppendResponse.accept(config.groupId(), id, ae.from(), currentTerm, log.committed()));
+            return;
+        }
+        if (!log.matchTerm(ae.prevLogIndex(), ae.prevLogTerm())) {
+            long hintIndex = log.findConflictByTerm(Math.min(ae.prevLogIndex(), log.lastIndex()), ae.prevLogTerm());
+            send(AppendResponse.reject(config.groupId(), id, ae.from(), currentTerm, ae.prevLogIndex(), hintIndex,
+                    log.term(hintIndex)));
+            return;
+        }
+        if (!ae.entries().isEmpty() && log.appendFromLeader(ae.entries())) {
+            // Acknowledgements not yet sent may name entries that were just deleted: drop them (a lost
+            // message is always safe; an acknowledgement of an entry we no longer hold is not).
+            messagesAfterPersist.removeIf(msg -> msg instanceof AppendResponse ar && ar.success());
+        }
+        long lastNew = ae.lastIndex();
+        log.commitTo(Math.min(ae.leaderCommit(), lastNew));
+        send(AppendResponse.accept(config.groupId(), id, ae.from(), currentTerm, lastNew));
+    }
+
+    /**
+     * Figure 2, Leaders: "If successful: update nextIndex and matchIndex for follower (§5.3). If AppendEntries
+     * fails because of log inconsistency: decrement nextIndex and retry (§5.3)" — by a whole term at a time,
+     * using the follower's hint, as etcd does.
+     */
+    private void handleAppendResponse(AppendResponse ar) {
+        if (role != Role.LEADER) {
+            return;
+        }
+        Progress pr = progress.get(ar.from());
+        if (ar.success()) {
+            if (ar.matchIndex() > log.lastIndex()) {
+                droppedMessages++; // cannot answer an append we never sent
+                return;
+            }
+            boolean advanced = pr.maybeUpdate(ar.matchIndex());
+            if (pr.state == Progress.State.PROBE && ar.matchIndex() >= pr.match) {
+                pr.becomeReplicate();
+            }
+            if (advanced && maybeCommit()) {
+                broadcastCommit();
+            } else {
+                sendAppends(ar.from());
+            }
+        } else {
+            if (ar.rejectedIndex() > log.lastIndex() || ar.hintIndex() > ar.rejectedIndex()) {
+                droppedMessages++;
+                return;
+            }
+            long probeFrom = ar.hintTerm() > 0 ? log.findConflictByTerm(ar.hintIndex(), ar.hintTerm()) : ar.hintIndex();
+            if (pr.maybeDecrTo(ar.rejectedIndex(), probeFrom)) {
+                sendAppends(ar.from());
+            }
+        }
+    }
+
+    /**
+     * §5.4.2: "Raft never commits log entries from previous terms by counting replicas. Only log entries from the
+     * leader's current term are committed by counting replicas" (Figure 8). Figure 2, Leaders: "If there exists
+     * an N such that N > commitIndex, a majority of matchIndex[i] >= N, and log[N].term == currentTerm: set
+     * commitIndex = N". The leader counts itself only up to what it has durably written (thesis §10.2.1).
+     *
+     * @return whether commitIndex advanced
+     */
+    private boolean maybeCommit() {
+        long[] match = new long[config.voters().size()];
+        int i = 0;
+        for (long voter : config.voters()) {
+            match[i++] = voter == id ? log.stableLastIndex() : progress.get(voter).match;
+        }
+        Arrays.sort(match);
+        long n = match[match.length - config.quorum()];
+        if (n <= log.committed()) {
+            return false;
+        }
+        if (log.term(n) != currentTerm && config.brokenRule() != BrokenRule.COMMIT_PREVIOUS_TERM_BY_COUNTING) {
+            return false;
+        }
+        return log.commitTo(n);
+    }
+
+    // ---------------------------------------------------------------- sending
+
+    /** Sends new entries to every follower that can take them. */
+    private void broadcastAppends() {
+        for (long peer : peers) {
+            sendAppends(peer);
+        }
+    }
+
+    /** After commitIndex advanced: new entries or, failing that, a heartbeat carries it to each follower. */
+    private void broadcastCommit() {
+        for (long peer : peers) {
+            if (!sendAppends(peer) && progress.get(peer).state == Progress.State.REPLICATE) {
+                sendHeartbeat(peer);
+            }
+        }
+    }
+
+    /** Sends as many appends as the follower's flow control allows. Returns whether anything was sent. */
+    private boolean sendAppends(long peer) {
+        boolean sent = false;
+        while (sendAppend(peer, false)) {
+            sent = true;
+            if (progress.get(peer).state == Progress.State.PROBE) {
+                break;
+            }
+        }
+        return sent;
+    }
+
+    /** Sends one AppendEntries from the follower's nextIndex, unless paused or (unless forced) empty. */
+    private boolean sendAppend(long peer, boolean evenIfEmpty) {
+        Progress pr = progress.get(peer);
+        if (pr.isPaused()) {
+            return false;
+        }
+        List<Entry> ents = log.slice(pr.next, log.lastIndex() + 1, config.maxAppendBytes());
+        if (ents.isEmpty() && !evenIfEmpty) {
+            return false;
+        }
+        long prev = pr.next - 1;
+        send(new AppendEntries(config.groupId(), id, peer, currentTerm, prev, log.term(prev), ents, log.committed()));
+        pr.sentEntries(ents.isEmpty() ? prev : ents.get(ents.size() - 1).index());
+        return true;
+    }
+
+    /**
+     * An empty AppendEntries anchored at the follower's matchIndex: it cannot be rejected for entries still in
+     * flight, and carries the commit index up to what the follower is known to hold.
+     */
+    private void sendHeartbeat(long peer) {
+        long match = progress.get(peer).match;
+        send(new AppendEntries(config.groupId(), id, peer, currentTerm, match, log.term(match), List.of(),
+                log.committed()));
+    }
+
+    /**
+     * Thesis §3.8 and §10.2.1: a server must make its term, vote and log entries durable before it answers, but
+     * a leader may send AppendEntries to its followers while it writes its own log. So a leader's AppendEntries
+     * leave at once ({@link Ready#messages()}); every other message waits for the persist
+     * ({@link Ready#messagesAfterPersist()}).
+     */
+    private void send(Message m) {
+        if (role == Role.LEADER && m instanceof AppendEntries) {
+            messages.add(m);
+        } else {
+            messagesAfterPersist.add(m);
+        }
+    }
+
+    // ---------------------------------------------------------------- status
+
+    private HardState hardState() {
+        return new HardState(currentTerm, votedFor, log.committed());
+    }
+
+    /** This node's id. */
+    public long id() {
+        return id;
+    }
+
+    /** The configuration this core runs with. */
+    public CoreConfig config() {
+        return config;
+    }
+
+    /** The current role. */
+    public Role role() {
+        return role;
+    }
+
+    /** currentTerm. */
+    public long term() {
+        return currentTerm;
+    }
+
+    /** votedFor in the current term, or 0. */
+    public long votedFor() {
+        return votedFor;
+    }
+
+    /** The leader of the current term as far as this node knows, or 0. */
+    public long leaderId() {
+        return leaderId;
+    }
+
+    /** commitIndex. */
+    public long commitIndex() {
+        return log.committed();
+    }
+
+    /** The last index handed out for applying (lastApplied, from the core's side). */
+    public long appliedIndex() {
+        return log.applied();
+    }
+
+    /** The index of the last entry in this node's log (durable or not). */
+    public long lastIndex() {
+        return log.lastIndex();
+    }
+
+    /** The term of the entry at {@code index}, for {@code 0 <= index <= lastIndex()}. */
+    public long termAt(long index) {
+        return log.term(index);
+    }
+
+    /** This node's log entries {@code [from, to)}, for inspection by tests and tools. */
+    public List<Entry> entries(long from, long to) {
+        return List.copyOf(log.slice(from, to, Long.MAX_VALUE));
+    }
+
+    /** The number of messages dropped as not for this node, from a non-member, or malformed. */
+    public long droppedMessages() {
+        return droppedMessages;
+    }
+
+    /** The leader's replication state of follower {@code peer} (matchIndex), or -1 if not leader. */
+    public long matchIndex(long peer) {
+        Progress pr = progress.get(peer);
+        return pr == null ? -1 : pr.match;
+    }
+
+    @Override
+    public String toString() {
+        return "RaftCore{id=" + id + ", role=" + role + ", term=" + currentTerm + ", leader=" + leaderId + ", commit="
+                + log.committed() + ", last=" + log.lastIndex() + "}";
+    }
+}

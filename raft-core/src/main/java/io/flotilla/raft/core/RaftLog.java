@@ -1,0 +1,209 @@
+package io.flotilla.raft.core;
+
+import io.flotilla.raft.log.Entry;
+import io.flotilla.raft.log.LogReader;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The core's view of the log: the durable entries read through the store's {@link LogReader}, the
+ * {@link Unstable} tail above them, and the volatile {@code commitIndex} and {@code lastApplied}
+ * (paper, Figure 2). Like etcd's {@code raftLog}.
+ *
+ * <p>Invariant: {@code applied <= committed <= lastIndex()}; the core never reads the store at or above
+ * {@code unstable.offset()}.
+ */
+final class RaftLog {
+    private final LogReader stable;
+    private final Unstable unstable;
+    /** commitIndex: highest log entry known to be committed. */
+    private long committed;
+    /** lastApplied: highest log entry handed to the driver for applying. */
+    private long applied;
+
+    RaftLog(LogReader stable) {
+        this.stable = stable;
+        this.unstable = new Unstable(stable.lastIndex() + 1);
+        long commit = stable.hardState().commit();
+        if (commit > stable.lastIndex()) {
+            throw new IllegalStateException("stored commit index " + commit + " is beyond the stored log's last index "
+                    + stable.lastIndex() + ": the log store lost committed entries");
+        }
+        this.committed = commit;
+        this.applied = stable.firstIndex() - 1;
+    }
+
+    long firstIndex() {
+        return stable.firstIndex();
+    }
+
+    long lastIndex() {
+        return unstable.lastIndex();
+    }
+
+    long lastTerm() {
+        return term(lastIndex());
+    }
+
+    /** The highest index known durable here: everything below the unstable tail. */
+    long stableLastIndex() {
+        return unstable.offset() - 1;
+    }
+
+    long committed() {
+        return committed;
+    }
+
+    long applied() {
+        return applied;
+    }
+
+    /** The term at {@code index}, for {@code firstIndex()-1 <= index <= lastIndex()}. */
+    long term(long index) {
+        if (index >= unstable.offset()) {
+            if (index > unstable.lastIndex()) {
+                throw new IndexOutOfBoundsException("index " + index + " is beyond the last index " + lastIndex());
+            }
+            return unstable.get(index).term();
+        }
+        return stable.term(index);
+    }
+
+    /** Whether the log holds an entry at {@code index} with {@code term} (index 0 matches term 0). */
+    boolean matchTerm(long index, long term) {
+        if (index < firstIndex() - 1 || index > lastIndex()) {
+            return false;
+        }
+        return term(index) == term;
+    }
+
+    /**
+     * §5.4.1: "If the logs have last entries with different terms, then the log with the later term is more
+     * up-to-date. If the logs end with the same term, then whichever log is longer is more up-to-date."
+     * Returns whether a log ending at ({@code lastIndex}, {@code lastTerm}) is at least as up-to-date as this one.
+     */
+    boolean isUpToDate(long lastIndex, long lastTerm) {
+        long myTerm = lastTerm();
+        return lastTerm > myTerm || (lastTerm == myTerm && lastIndex >= lastIndex());
+    }
+
+    /** Entries {@code [from, to)} limited to about {@code maxBytes} (at least one if the range is not empty). */
+    List<Entry> slice(long from, long to, long maxBytes) {
+        if (from >= to) {
+            return List.of();
+        }
+        List<Entry> out = new ArrayList<>();
+        long bytes = 0;
+        long stableEnd = Math.min(to, unstable.offset());
+        if (from < stableEnd) {
+            for (Entry e : stable.entries(from, stableEnd, maxBytes)) {
+                out.add(e);
+                bytes += e.sizeBytes();
+            }
+            if (out.size() < stableEnd - from) {
+                return out;
+            }
+        }
+        for (long i = Math.max(from, unstable.offset()); i < to; i++) {
+            Entry e = unstable.get(i);
+            if (!out.isEmpty() && bytes + e.sizeBytes() > maxBytes) {
+                break;
+            }
+            out.add(e);
+            bytes += e.sizeBytes();
+        }
+        return out;
+    }
+
+    /** Appends entries created by this node as leader, right after the last index. */
+    void append(List<Entry> ents) {
+        if (ents.get(0).index() != lastIndex() + 1) {
+            throw new IllegalStateException("leader append at " + ents.get(0).index() + " after last " + lastIndex());
+        }
+        unstable.truncateAndAppend(ents);
+    }
+
+    /**
+     * Figure 2, AppendEntries receiver rules 3 and 4: "If an existing entry conflicts with a new one (same
+     * index but different terms), delete the existing entry and all that follow it. Append any new entries
+     * not already in the log." Entries already present are left alone, so a stale or duplicated message never
+     * truncates the log. The caller has checked that {@code ents} follow an entry that matches.
+     *
+     * @return whether existing entries were deleted
+     */
+    boolean appendFromLeader(List<Entry> ents) {
+        for (int i = 0; i < ents.size(); i++) {
+            Entry e = ents.get(i);
+            if (!matchTerm(e.index(), e.term())) {
+                boolean conflict = e.index() <= lastIndex();
+                if (conflict && e.index() <= committed) {
+                    throw new IllegalStateException("entry " + e.index() + " of term " + e.term()
+                            + " conflicts with a committed entry of term " + term(e.index()));
+                }
+                unstable.truncateAndAppend(ents.subList(i, ents.size()));
+                return conflict;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The fast back-off probe: the largest index {@code <= index} whose term is {@code <= term}, or
+     * {@code firstIndex() - 1} if there is none. Worked example (follower's log below, leader probing with
+     * prevLogIndex 7, prevLogTerm 5):
+     * <pre>
+     *   index  1 2 3 4 5 6 7
+     *   term   1 1 2 2 6 6 6     -> returns 4 (term 2): every entry after 4 has a term above 5,
+     * </pre>
+     * so none of them can match the leader's entries at or below its term 5, and the leader may skip them.
+     */
+    long findConflictByTerm(long index, long term) {
+        long i = Math.min(index, lastIndex());
+        while (i >= firstIndex() && term(i) > term) {
+            i--;
+        }
+        return Math.max(i, firstIndex() - 1);
+    }
+
+    /** Advances commitIndex; it never decreases (Figure 2). Returns whether it changed. */
+    boolean commitTo(long index) {
+        if (index <= committed) {
+            return false;
+        }
+        if (index > lastIndex()) {
+            throw new IllegalStateException("commit index " + index + " beyond last index " + lastIndex());
+        }
+        committed = index;
+        return true;
+    }
+
+    /** Committed, durable entries not yet handed out for applying. */
+    List<Entry> nextCommitted() {
+        long hi = Math.min(committed, stableLastIndex());
+        return hi > applied ? slice(applied + 1, hi + 1, Long.MAX_VALUE) : List.of();
+    }
+
+    boolean hasNextCommitted() {
+        return Math.min(committed, stableLastIndex()) > applied;
+    }
+
+    void appliedTo(long index) {
+        if (index < applied || index > committed) {
+            throw new IllegalStateException("applied " + index + " outside [" + applied + ", " + committed + "]");
+        }
+        applied = index;
+    }
+
+    boolean hasUnstable() {
+        return !unstable.isEmpty();
+    }
+
+    List<Entry> unstableEntries() {
+        return unstable.snapshot();
+    }
+
+    void stableTo(long firstIndex, long lastIndex, long lastTerm) {
+        unstable.stableTo(firstIndex, lastIndex, lastTerm);
+    }
+}

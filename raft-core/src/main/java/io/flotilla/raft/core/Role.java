@@ -1,0 +1,11 @@
+package io.flotilla.raft.core;
+
+/** The three roles of a Raft server (paper §5.1, Figure 4). Role-specific state lives in {@link RaftCore}. */
+public enum Role {
+    /** Passive: answers leaders and candidates, and campaigns if it hears from no leader. */
+    FOLLOWER,
+    /** Campaigning for leadership of a new term (§5.2). */
+    CANDIDATE,
+    /** Accepts proposals and replicates the log (§5.3). At most one per term (Election Safety). */
+    LEADER
+}

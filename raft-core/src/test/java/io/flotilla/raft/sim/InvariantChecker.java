@@ -1,0 +1,165 @@
+package io.flotilla.raft.sim;
+
+import io.flotilla.raft.core.RaftCore;
+import io.flotilla.raft.core.Ready;
+import io.flotilla.raft.core.Role;
+import io.flotilla.raft.log.Entry;
+import io.flotilla.raft.message.AppendEntries;
+import io.flotilla.raft.message.Message;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks the safety properties of Raft (paper, Figure 3) as a simulation runs, incrementally, so that every
+ * event can be checked:
+ * <ul>
+ *   <li><b>Election Safety</b>: at most one leader can be elected in a given term;</li>
+ *   <li><b>Leader Append-Only</b>: a leader never overwrites or deletes entries in its log;</li>
+ *   <li><b>Log Matching</b>: if two logs contain an entry with the same index and term, the logs are identical
+ *       in all entries up through that index (checked by induction: each (index, term) pair must always carry
+ *       the same entry and follow the same term);</li>
+ *   <li><b>Leader Completeness</b>: every entry known committed is in the log of every later leader;</li>
+ *   <li><b>State Machine Safety</b>: no two nodes commit or apply different entries at the same index, and each
+ *       node applies committed entries in order, without gaps.</li>
+ * </ul>
+ * A violation throws {@link Violation}.
+ */
+final class InvariantChecker {
+    /** A broken invariant. */
+    static final class Violation extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final String rule;
+
+        Violation(String rule, String detail) {
+            super(detail);
+            this.rule = rule;
+        }
+    }
+
+    private record Key(long index, long term) {
+    }
+
+    private record Seen(Entry entry, long prevTerm, long node) {
+    }
+
+    private final Map<Long, Long> leaderOfTerm = new HashMap<>();
+    private final Map<Key, Seen> entries = new HashMap<>();
+    /** Entries known committed, index - 1 → entry. */
+    private final List<Entry> committed = new ArrayList<>();
+    /** Entries applied by any node, index - 1 → entry. */
+    private final List<Entry> applied = new ArrayList<>();
+    private final Map<Long, NodeView> views = new HashMap<>();
+
+    /** What the checker remembers of one node (reset when it restarts). */
+    private static final class NodeView {
+        long leaderTerm;
+        long leaderLastIndex;
+        long leaderLastTerm;
+        long checkedCommit;
+        long lastApplied;
+    }
+
+    private NodeView view(long id) {
+        return views.computeIfAbsent(id, k -> new NodeView());
+    }
+
+    int committedCount() {
+        return committed.size();
+    }
+
+    /** A node restarted from its store: its volatile state starts over. */
+    void restarted(long id) {
+        views.put(id, new NodeView());
+    }
+
+    /** Checks a node's state after an event. */
+    void check(RaftCore core) {
+        NodeView v = view(core.id());
+        if (core.role() == Role.LEADER) {
+            Long other = leaderOfTerm.putIfAbsent(core.term(), core.id());
+            if (other != null && other != core.id()) {
+                throw new Violation("Election Safety", "nodes " + other + " and " + core.id() + " both lead term " + core.term());
+            }
+            if (v.leaderTerm != core.term()) {
+                checkLeaderCompleteness(core);
+                v.leaderTerm = core.term();
+            } else if (core.lastIndex() < v.leaderLastIndex || core.termAt(v.leaderLastIndex) != v.leaderLastTerm) {
+                throw new Violation("Leader Append-Only", "leader " + core.id() + " of term " + core.term()
+                        + " had entry " + v.leaderLastIndex + " of term " + v.leaderLastTerm + ", now " + core);
+            }
+            v.leaderLastIndex = core.lastIndex();
+            v.leaderLastTerm = core.termAt(core.lastIndex());
+        } else {
+            v.leaderTerm = 0;
+        }
+        if (core.commitIndex() > v.checkedCommit) {
+            for (Entry e : core.entries(v.checkedCommit + 1, core.commitIndex() + 1)) {
+                record(committed, e, core.id(), "committed");
+            }
+            v.checkedCommit = core.commitIndex();
+        }
+    }
+
+    /** Leader Completeness (§5.4): a new leader holds every entry known committed. */
+    private void checkLeaderCompleteness(RaftCore leader) {
+        for (Entry e : committed) {
+            if (e.index() > leader.lastIndex() || leader.termAt(e.index()) != e.term()) {
+                throw new Violation("Leader Completeness", "leader " + leader.id() + " of term " + leader.term()
+                        + " lacks committed entry " + e.index() + " of term " + e.term() + " (" + leader + ")");
+            }
+        }
+    }
+
+    /** Log Matching for every entry a node is about to persist or send. */
+    void onReady(RaftCore core, Ready rd) {
+        checkRun(core.id(), rd.entries(), rd.entries().isEmpty() ? 0 : core.termAt(rd.entries().get(0).index() - 1));
+        for (Message m : rd.messages()) {
+            if (m instanceof AppendEntries ae) {
+                checkRun(core.id(), ae.entries(), ae.prevLogTerm());
+            }
+        }
+    }
+
+    private void checkRun(long node, List<Entry> run, long prevTerm) {
+        for (Entry e : run) {
+            Seen seen = entries.putIfAbsent(new Key(e.index(), e.term()), new Seen(e, prevTerm, node));
+            if (seen != null && (!seen.entry.equals(e) || seen.prevTerm != prevTerm)) {
+                throw new Violation("Log Matching", "entry (" + e.index() + ", term " + e.term() + ") is " + e
+                        + " after term " + prevTerm + " on node " + node + " but " + seen.entry + " after term "
+                        + seen.prevTerm + " on node " + seen.node);
+            }
+            prevTerm = e.term();
+        }
+    }
+
+    /** State Machine Safety for an entry a node applies. */
+    void onApply(RaftCore core, Entry e) {
+        NodeView v = view(core.id());
+        if (e.index() != v.lastApplied + 1) {
+            throw new Violation("State Machine Safety", "node " + core.id() + " applied " + e.index() + " after "
+                    + v.lastApplied);
+        }
+        if (e.index() > core.commitIndex()) {
+            throw new Violation("State Machine Safety", "node " + core.id() + " applied uncommitted entry " + e.index());
+        }
+        v.lastApplied = e.index();
+        record(applied, e, core.id(), "applied");
+    }
+
+    private static void record(List<Entry> ledger, Entry e, long node, String what) {
+        int i = Math.toIntExact(e.index() - 1);
+        if (i < ledger.size()) {
+            if (!ledger.get(i).equals(e)) {
+                throw new Violation("State Machine Safety", "node " + node + " " + what + " " + e + " at index "
+                        + e.index() + " where " + ledger.get(i) + " was " + what + " before");
+            }
+        } else if (i == ledger.size()) {
+            ledger.add(e);
+        } else {
+            throw new IllegalStateException("checker saw " + what + " entry " + e.index() + " before " + (i));
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package io.flotilla.raft.sim;
+
+import io.flotilla.raft.core.BrokenRule;
+
+import java.util.SplittableRandom;
+
+/**
+ * The shape of one simulated schedule. Every field is drawn from the seed ({@link #fromSeed}), so a seed
+ * alone replays a run exactly.
+ *
+ * @param nodes          cluster size (3 or 5)
+ * @param chaosTicks     how long faults are injected, in ticks of the first node's clock
+ * @param livenessTicks  after the network heals and every node is up, the bound within which a leader must be
+ *                       elected and every pending proposal must commit and be applied everywhere
+ * @param electionTicks  the cores' base election timeout
+ * @param heartbeatTicks the cores' heartbeat interval
+ * @param lossRate       probability that a message is dropped
+ * @param duplicateRate  probability that a delivered message is delivered twice
+ * @param maxDelay       largest ordinary network delay, in time units ({@link Simulation#TICK} per tick)
+ * @param longDelayRate  probability that a message is held back for up to three ticks (reordering)
+ * @param crashRate      per tick, probability that a random node crashes (losing unsynced writes)
+ * @param partitionRate  per tick, probability that a network partition starts (if none is in force)
+ * @param maxDiskDelay   largest delay of a synced write, in time units
+ * @param proposeRate    per tick, probability that the client proposes a new command
+ * @param brokenRule     test-only rule to break in every core (NONE normally)
+ */
+public record SimConfig(int nodes, int chaosTicks, int livenessTicks, int electionTicks, int heartbeatTicks,
+                        double lossRate, double duplicateRate, int maxDelay, double longDelayRate, double crashRate,
+                        double partitionRate, int maxDiskDelay, double proposeRate, BrokenRule brokenRule) {
+
+    /** Draws a schedule's shape from its seed; {@code nodes} 0 lets the seed choose 3 or 5. */
+    public static SimConfig fromSeed(long seed, int nodes, BrokenRule brokenRule) {
+        SplittableRandom r = new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);
+        int n = nodes > 0 ? nodes : (r.nextBoolean() ? 3 : 5);
+        int electionTicks = 10;
+        return new SimConfig(
+                n,
+                150 + r.nextInt(250),
+                30 * electionTicks,
+                electionTicks,
+                1 + r.nextInt(3),
+                r.nextDouble() * 0.2,
+                r.nextDouble() * 0.1,
+                5 + r.nextInt(40),
+                r.nextDouble() * 0.1,
+                r.nextDouble() * 0.05,
+                r.nextDouble() * 0.1,
+                1 + r.nextInt(30),
+                0.2 + r.nextDouble() * 0.8,
+                brokenRule);
+    }
+}

@@ -1,0 +1,356 @@
+package io.flotilla.raft.sim;
+
+import io.flotilla.raft.core.CoreConfig;
+import io.flotilla.raft.core.ProposeResult;
+import io.flotilla.raft.core.Ready;
+import io.flotilla.raft.core.Role;
+import io.flotilla.raft.log.Entry;
+import io.flotilla.raft.log.EntryType;
+import io.flotilla.raft.log.Payload;
+import io.flotilla.raft.message.Message;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.stream.LongStream;
+
+/**
+ * A deterministic, seeded simulation of a Raft cluster (FoundationDB and TigerBeetle style): N cores over
+ * crash-prone stores, a virtual clock, and a network that drops, delays, reorders and duplicates messages and
+ * partitions any subset of nodes. One seed drives everything, so a failing run replays exactly.
+ *
+ * <p>A run has two phases. During <em>chaos</em>, a nemesis crashes nodes (each loses its unsynced writes
+ * and restarts later from what its store kept) and partitions the network while a client proposes commands.
+ * Then everything heals: all nodes up, no partition, no loss. The run passes if no invariant broke at any
+ * event ({@link InvariantChecker}) and, within {@link SimConfig#livenessTicks()} of healing, one leader is in
+ * charge and every command the client proposed has been committed and applied on every node (the client
+ * retries commands whose outcome it has not seen, as a real client would).
+ */
+public final class Simulation {
+    /** Virtual time units per tick. */
+    public static final int TICK = 100;
+    private static final long GROUP = 7;
+
+    private record Event(long time, long seq, Runnable action) {
+    }
+
+    private final long seed;
+    private final SimConfig cfg;
+    private final SplittableRandom rnd;
+    private final PriorityQueue<Event> queue = new PriorityQueue<>(
+            (a, b) -> a.time != b.time ? Long.compare(a.time, b.time) : Long.compare(a.seq, b.seq));
+    private final List<SimNode> nodes = new ArrayList<>();
+    private final InvariantChecker checker = new InvariantChecker();
+    private final Consumer<String> trace;
+    private long now;
+    private long seq;
+    private boolean chaos = true;
+    /** Partition group of each node (index id-1); messages cross only within a group. */
+    private final int[] group;
+    private boolean partitioned;
+
+    // The client: commands proposed and not yet seen applied, with the time of their last attempt.
+    private final TreeMap<Long, Long> pending = new TreeMap<>();
+    private long nextCommand = 1;
+    private long knownLeader;
+    private long proposals;
+    private long delivered;
+    private long dropped;
+
+    /** Statistics of a passing run. */
+    public record Result(long seed, int nodes, long committedEntries, long commands, long proposals, long messages,
+                         long droppedMessages, int crashes, long ticks) {
+    }
+
+    public Simulation(long seed, SimConfig cfg, Consumer<String> trace) {
+        this.seed = seed;
+        this.cfg = cfg;
+        this.rnd = new SplittableRandom(seed);
+        this.trace = trace;
+        this.group = new int[cfg.nodes()];
+        List<Long> voters = LongStream.rangeClosed(1, cfg.nodes()).boxed().toList();
+        for (long id = 1; id <= cfg.nodes(); id++) {
+            CoreConfig c = CoreConfig.of(GROUP, id, voters).withTicks(cfg.electionTicks(), cfg.heartbeatTicks())
+                    .withReplicationLimits(512 + rnd.nextInt(4096), 1 + rnd.nextInt(8))
+                    .withBrokenRule(cfg.brokenRule());
+            nodes.add(new SimNode(id, c, rnd.nextLong()));
+        }
+    }
+
+    /** Runs a schedule from its seed. */
+    public static Result run(long seed, SimConfig cfg) {
+        return new Simulation(seed, cfg, null).run();
+    }
+
+    /** Runs the schedule; throws {@link SimulationFailure} (naming the seed) if a check fails. */
+    public Result run() {
+        try {
+            return runUnchecked();
+        } catch (InvariantChecker.Violation v) {
+            throw new SimulationFailure(v.rule, v.getMessage(), seed, cfg, now);
+        } catch (IllegalStateException e) {
+            // The core's own assertions (e.g. two leaders seen by a node) are invariant violations too.
+            throw new SimulationFailure("Core assertion", e.toString(), seed, cfg, now);
+        }
+    }
+
+    private Result runUnchecked() {
+        for (SimNode n : nodes) {
+            scheduleTick(n, rnd.nextInt(TICK));
+        }
+        for (long t = 1; t <= cfg.chaosTicks(); t++) {
+            at(t * TICK + rnd.nextInt(TICK), this::nemesis);
+            at(t * TICK + rnd.nextInt(TICK), this::client);
+        }
+        long healAt = (cfg.chaosTicks() + 1L) * TICK;
+        at(healAt, this::heal);
+        long deadline = healAt + (long) cfg.livenessTicks() * TICK;
+        for (long t = cfg.chaosTicks() + 1L; t <= cfg.chaosTicks() + cfg.livenessTicks(); t++) {
+            at(t * TICK + TICK / 2, this::client);
+        }
+        while (!queue.isEmpty()) {
+            Event e = queue.poll();
+            now = e.time;
+            if (now > deadline) {
+                break;
+            }
+            e.action.run();
+            for (SimNode n : nodes) {
+                if (n.up) {
+                    checker.check(n.core);
+                }
+            }
+            if (!chaos && converged()) {
+                return new Result(seed, cfg.nodes(), checker.committedCount(), nextCommand - 1, proposals, delivered,
+                        dropped, nodes.stream().mapToInt(n -> n.crashes).sum(), now / TICK);
+            }
+        }
+        throw new InvariantChecker.Violation("Liveness", "no convergence within " + cfg.livenessTicks()
+                + " ticks of healing: pending commands " + pending.keySet() + ", nodes " + describe());
+    }
+
+    /** One leader; every node up, caught up and applied to the leader's last index; no command pending. */
+    private boolean converged() {
+        if (!pending.isEmpty()) {
+            return false;
+        }
+        SimNode leader = nodes.stream().filter(n -> n.up && n.core.role() == Role.LEADER)
+                .max((a, b) -> Long.compare(a.core.term(), b.core.term())).orElse(null);
+        if (leader == null || leader.core.commitIndex() != leader.core.lastIndex()) {
+            return false;
+        }
+        for (SimNode n : nodes) {
+            if (!n.up || n.core.term() != leader.core.term() || n.core.appliedIndex() != leader.core.lastIndex()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ---------------------------------------------------------------- events
+
+    private void at(long time, Runnable action) {
+        queue.add(new Event(time, seq++, action));
+    }
+
+    private void log(String what) {
+        if (trace != null) {
+            trace.accept(String.format("t=%7d %s", now, what));
+        }
+    }
+
+    private void scheduleTick(SimNode n, long delay) {
+        int epoch = n.epoch;
+        at(now + delay, () -> {
+            if (n.up && n.epoch == epoch) {
+                Role before = n.core.role();
+                long term = n.core.term();
+                n.core.tick();
+                if (n.core.role() != before || n.core.term() != term) {
+                    log("node " + n.id + " " + before + "->" + n.core.role() + " term " + n.core.term());
+                }
+                drive(n);
+                scheduleTick(n, TICK);
+            }
+        });
+    }
+
+    /** The driver loop of one node: take a Ready, carry it out, advance — as the runtime does. */
+    private void drive(SimNode n) {
+        while (n.up && n.writing == null && n.core.hasReady()) {
+            Ready rd = n.core.ready();
+            checker.onReady(n.core, rd);
+            rd.messages().forEach(this::send);
+            if (rd.needsPersist()) {
+                n.store.save(rd.hardState(), rd.entries(), false);
+            }
+            if (rd.mustSync()) {
+                n.writing = rd;
+                int epoch = n.epoch;
+                at(now + 1 + rnd.nextInt(cfg.maxDiskDelay()), () -> {
+                    if (n.up && n.epoch == epoch) {
+                        n.store.sync();
+                        n.writing = null;
+                        complete(n, rd);
+                        drive(n);
+                    }
+                });
+                return;
+            }
+            complete(n, rd);
+        }
+    }
+
+    private void complete(SimNode n, Ready rd) {
+        rd.messagesAfterPersist().forEach(this::send);
+        for (Entry e : rd.committed()) {
+            checker.onApply(n.core, e);
+            if (e.type() == EntryType.COMMAND) {
+                pending.remove(Long.parseLong(e.data().toStringUtf8()));
+            }
+        }
+        n.core.advance(rd);
+    }
+
+    private void send(Message m) {
+        int from = (int) m.from() - 1;
+        int to = (int) m.to() - 1;
+        if ((chaos && rnd.nextDouble() < cfg.lossRate()) || group[from] != group[to]) {
+            dropped++;
+            return;
+        }
+        deliverLater(m);
+        if (chaos && rnd.nextDouble() < cfg.duplicateRate()) {
+            deliverLater(m);
+        }
+    }
+
+    private void deliverLater(Message m) {
+        long delay = 1 + rnd.nextInt(cfg.maxDelay());
+        if (chaos && rnd.nextDouble() < cfg.longDelayRate()) {
+            delay += rnd.nextInt(3 * TICK);
+        }
+        at(now + delay, () -> {
+            SimNode n = nodes.get((int) m.to() - 1);
+            if (!n.up || group[(int) m.from() - 1] != group[(int) m.to() - 1]) {
+                dropped++;
+                return;
+            }
+            delivered++;
+            long term = n.core.term();
+            Role role = n.core.role();
+            n.core.step(m);
+            if (n.core.role() != role || n.core.term() != term) {
+                log("node " + n.id + " " + role + "->" + n.core.role() + " term " + n.core.term() + " on " + m);
+            }
+            drive(n);
+        });
+    }
+
+    /** Crashes and partitions, at random, during the chaos phase. */
+    private void nemesis() {
+        if (!chaos) {
+            return;
+        }
+        if (rnd.nextDouble() < cfg.crashRate()) {
+            SimNode n = nodes.get(rnd.nextInt(nodes.size()));
+            if (n.up) {
+                log("crash node " + n.id + " (" + n.store.unsyncedOps() + " unsynced writes at risk)");
+                n.crash(rnd);
+                long restartSeed = rnd.nextLong();
+                at(now + (1 + rnd.nextInt(4 * cfg.electionTicks())) * (long) TICK, () -> restart(n, restartSeed));
+            }
+        }
+        if (!partitioned && rnd.nextDouble() < cfg.partitionRate()) {
+            partitioned = true;
+            int kind = rnd.nextInt(3);
+            SimNode leader = nodes.stream().filter(n -> n.up && n.core.role() == Role.LEADER).findFirst().orElse(null);
+            for (int i = 0; i < group.length; i++) {
+                group[i] = kind == 0 ? rnd.nextInt(2) : 0;
+            }
+            if (kind == 1 || (kind == 2 && leader == null)) {
+                group[rnd.nextInt(group.length)] = 1;
+            } else if (kind == 2) {
+                group[(int) leader.id - 1] = 1;
+            }
+            log("partition " + java.util.Arrays.toString(group));
+            at(now + (2 + rnd.nextInt(4 * cfg.electionTicks())) * (long) TICK, this::healPartition);
+        }
+    }
+
+    private void healPartition() {
+        java.util.Arrays.fill(group, 0);
+        partitioned = false;
+        log("partition healed");
+    }
+
+    private void restart(SimNode n, long coreSeed) {
+        if (n.up) {
+            return;
+        }
+        n.restart(coreSeed);
+        checker.restarted(n.id);
+        log("restart node " + n.id + " " + n.core);
+        scheduleTick(n, rnd.nextInt(TICK));
+        drive(n);
+    }
+
+    private void heal() {
+        chaos = false;
+        healPartition();
+        for (SimNode n : nodes) {
+            if (!n.up) {
+                restart(n, rnd.nextLong());
+            }
+        }
+        log("healed: all nodes up, no loss, no partition");
+    }
+
+    /** The client proposes new commands during chaos and retries those whose outcome it has not seen. */
+    private void client() {
+        if (chaos && rnd.nextDouble() < cfg.proposeRate()) {
+            pending.put(nextCommand++, Long.MIN_VALUE);
+        }
+        long retryAfter = 3L * cfg.electionTicks() * TICK;
+        List<Long> due = pending.entrySet().stream()
+                .filter(e -> e.getValue() == Long.MIN_VALUE || now - e.getValue() >= retryAfter)
+                .map(java.util.Map.Entry::getKey).toList();
+        for (long command : due) {
+            if (!propose(command)) {
+                break;
+            }
+            pending.replace(command, now);
+        }
+    }
+
+    private boolean propose(long command) {
+        SimNode target = knownLeader > 0 ? nodes.get((int) knownLeader - 1) : null;
+        if (target == null || !target.up) {
+            target = nodes.get(rnd.nextInt(nodes.size()));
+        }
+        if (!target.up) {
+            return false;
+        }
+        ProposeResult r = target.core.propose(List.of(Payload.ofUtf8(Long.toString(command))));
+        proposals++;
+        if (r instanceof ProposeResult.NotLeader nl) {
+            knownLeader = nl.leaderId();
+            return false;
+        }
+        knownLeader = target.id;
+        log("propose " + command + " at node " + target.id + ": " + r);
+        drive(target);
+        return true;
+    }
+
+    private String describe() {
+        StringBuilder sb = new StringBuilder();
+        for (SimNode n : nodes) {
+            sb.append("\n    ").append(n.up ? n.core.toString() : "node " + n.id + " down");
+        }
+        return sb.toString();
+    }
+}

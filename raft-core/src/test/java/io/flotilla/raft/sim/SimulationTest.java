@@ -1,0 +1,71 @@
+package io.flotilla.raft.sim;
+
+import io.flotilla.raft.core.BrokenRule;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Runs many seeded schedules of the {@link Simulation} and requires every one to keep Raft's safety
+ * properties at every event and to converge once healed. The number of schedules comes from
+ * {@code -Dflotilla.sim.schedules} (1,000 by default; the {@code soak} profile runs 100,000); the schedules'
+ * seeds from {@code -Dflotilla.sim.baseSeed} (random by default, printed). A failure prints the seed of the
+ * failing schedule and the command that replays it ({@link #replay()}).
+ */
+class SimulationTest {
+    private static final int SCHEDULES = Integer.getInteger("flotilla.sim.schedules", 1000);
+
+    @Test
+    void everyScheduleKeepsTheInvariantsAndConvergesAfterHealing() {
+        long baseSeed = Long.getLong("flotilla.sim.baseSeed", new SplittableRandom().nextLong());
+        System.out.println("SimulationTest: " + SCHEDULES + " schedules from baseSeed=" + baseSeed
+                + " (rerun the same set with -Dflotilla.sim.baseSeed=" + baseSeed + ")");
+        SplittableRandom seeds = new SplittableRandom(baseSeed);
+        long committed = 0;
+        long messages = 0;
+        long crashes = 0;
+        int[] bySize = new int[6];
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < SCHEDULES; i++) {
+            long seed = seeds.nextLong();
+            int nodes = i % 2 == 0 ? 3 : 5;
+            try {
+                Simulation.Result r = Simulation.run(seed, SimConfig.fromSeed(seed, nodes, BrokenRule.NONE));
+                committed += r.committedEntries();
+                messages += r.messages();
+                crashes += r.crashes();
+                bySize[nodes]++;
+            } catch (SimulationFailure f) {
+                failures.add(f.getMessage());
+                if (failures.size() >= 5) {
+                    break;
+                }
+            }
+        }
+        System.out.printf("SimulationTest: %d schedules passed (3 nodes: %d, 5 nodes: %d); %d entries committed, "
+                + "%d messages delivered, %d crashes%n", bySize[3] + bySize[5], bySize[3], bySize[5], committed,
+                messages, crashes);
+        assertThat(failures).as("failing schedules").isEmpty();
+        assertThat(bySize[3] + bySize[5]).isEqualTo(SCHEDULES);
+        assertThat(committed).as("the schedules must do real work").isGreaterThan(SCHEDULES * 10L);
+    }
+
+    /** Replays one schedule: {@code -Dflotilla.sim.seed=S [-Dflotilla.sim.nodes=N -Dflotilla.sim.brokenRule=R -Dflotilla.sim.trace=true]}. */
+    @Test
+    void replay() {
+        String seedProperty = System.getProperty("flotilla.sim.seed");
+        assumeTrue(seedProperty != null, "set -Dflotilla.sim.seed to replay a schedule");
+        long seed = Long.parseLong(seedProperty);
+        SimConfig cfg = SimConfig.fromSeed(seed, Integer.getInteger("flotilla.sim.nodes", 0),
+                BrokenRule.valueOf(System.getProperty("flotilla.sim.brokenRule", "NONE")));
+        boolean trace = Boolean.getBoolean("flotilla.sim.trace");
+        System.out.println("replaying seed=" + seed + " " + cfg);
+        Simulation.Result r = new Simulation(seed, cfg, trace ? System.out::println : null).run();
+        System.out.println(r);
+    }
+}
