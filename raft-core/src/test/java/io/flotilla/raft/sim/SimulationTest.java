@@ -13,12 +13,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * Runs many seeded schedules of the {@link Simulation} and requires every one to keep Raft's safety
  * properties at every event and to converge once healed. The number of schedules comes from
- * {@code -Dflotilla.sim.schedules} (1,000 by default; the {@code soak} profile runs 100,000); the schedules'
+ * {@code -Dflotilla.sim.schedules} (5,000 by default; the {@code soak} profile runs 100,000); the schedules'
  * seeds from {@code -Dflotilla.sim.baseSeed} (random by default, printed). A failure prints the seed of the
  * failing schedule and the command that replays it ({@link #replay()}).
  */
 class SimulationTest {
-    private static final int SCHEDULES = Integer.getInteger("flotilla.sim.schedules", 1000);
+    private static final int SCHEDULES = Integer.getInteger("flotilla.sim.schedules", 5000);
 
     @Test
     void everyScheduleKeepsTheInvariantsAndConvergesAfterHealing() {

@@ -1,0 +1,53 @@
+package io.flotilla.raft.codec;
+
+import io.flotilla.raft.codec.proto.EntryRecord;
+import io.flotilla.raft.log.Entry;
+
+/**
+ * The disk encoding of one log {@link Entry} (the {@code EntryRecord} of {@code raft.proto}), for
+ * log stores that keep entries as bytes.
+ *
+ * <p>Called by log store implementations, from whatever thread uses the store. Stateless: every
+ * method is safe to call from any thread at any time.
+ *
+ * <p>Guarantees: {@code decode(encode(e)).equals(e)} for every entry; {@code decode} of any other
+ * bytes either returns a valid {@link Entry} or throws {@link CodecException}. The encoding carries
+ * no checksum: detecting torn or corrupted records is the store's job.
+ */
+public final class EntryCodec {
+    private EntryCodec() {
+    }
+
+    /** Encodes an entry as an {@code EntryRecord}. */
+    public static byte[] encode(Entry entry) {
+        return EntryRecord.newBuilder()
+                .setIndex(entry.index())
+                .setTerm(entry.term())
+                .setType(Decoding.toProto(entry.type()))
+                .setData(Decoding.toProto(entry.data()))
+                .build()
+                .toByteArray();
+    }
+
+    /**
+     * Decodes an entry written by {@link #encode}.
+     *
+     * @throws CodecException if the bytes are not a valid entry (malformed, index or term below 1,
+     *                        type missing or unknown)
+     */
+    public static Entry decode(byte[] bytes) {
+        return decode(bytes, 0, bytes.length);
+    }
+
+    /**
+     * Decodes an entry from {@code length} bytes of {@code bytes} starting at {@code offset}.
+     *
+     * @throws CodecException            if those bytes are not a valid entry
+     * @throws IndexOutOfBoundsException if the range is outside {@code bytes} (a caller error, not bad input)
+     */
+    public static Entry decode(byte[] bytes, int offset, int length) {
+        EntryRecord r = Decoding.parse(EntryRecord.parser(), bytes, offset, length, "EntryRecord");
+        return Decoding.construct("Entry", () -> new Entry(r.getIndex(), r.getTerm(),
+                Decoding.entryType(r.getTypeValue()), Decoding.payload(r.getData())));
+    }
+}

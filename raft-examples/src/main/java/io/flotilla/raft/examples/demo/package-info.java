@@ -1,0 +1,2 @@
+/** The introductory demo: a simulated three-node cluster of pure Raft cores. */
+package io.flotilla.raft.examples.demo;
