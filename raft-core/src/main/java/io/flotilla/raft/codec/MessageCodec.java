@@ -4,12 +4,22 @@ import io.flotilla.raft.codec.proto.AppendEntriesProto;
 import io.flotilla.raft.codec.proto.AppendResponseProto;
 import io.flotilla.raft.codec.proto.EntryProto;
 import io.flotilla.raft.codec.proto.Envelope;
+import io.flotilla.raft.codec.proto.ForwardOutcomeProto;
+import io.flotilla.raft.codec.proto.ForwardProposalProto;
+import io.flotilla.raft.codec.proto.ForwardProposalResponseProto;
+import io.flotilla.raft.codec.proto.ReadIndexRequestProto;
+import io.flotilla.raft.codec.proto.ReadIndexResponseProto;
 import io.flotilla.raft.codec.proto.RequestVoteProto;
 import io.flotilla.raft.codec.proto.VoteResponseProto;
 import io.flotilla.raft.log.Entry;
+import io.flotilla.raft.log.Payload;
 import io.flotilla.raft.message.AppendEntries;
 import io.flotilla.raft.message.AppendResponse;
+import io.flotilla.raft.message.ForwardProposal;
+import io.flotilla.raft.message.ForwardProposalResponse;
 import io.flotilla.raft.message.Message;
+import io.flotilla.raft.message.ReadIndexRequest;
+import io.flotilla.raft.message.ReadIndexResponse;
 import io.flotilla.raft.message.RequestVote;
 import io.flotilla.raft.message.VoteResponse;
 
@@ -52,7 +62,8 @@ public final class MessageCodec {
                     .setGroupId(m.groupId()).setFrom(m.from()).setTo(m.to()).setTerm(m.term())
                     .setPrevLogIndex(m.prevLogIndex())
                     .setPrevLogTerm(m.prevLogTerm())
-                    .setLeaderCommit(m.leaderCommit());
+                    .setLeaderCommit(m.leaderCommit())
+                    .setSeq(m.seq());
             for (Entry e : m.entries()) {
                 b.addEntries(EntryProto.newBuilder()
                         .setIndex(e.index())
@@ -68,7 +79,30 @@ public final class MessageCodec {
                     .setMatchIndex(m.matchIndex())
                     .setRejectedIndex(m.rejectedIndex())
                     .setHintIndex(m.hintIndex())
-                    .setHintTerm(m.hintTerm()));
+                    .setHintTerm(m.hintTerm())
+                    .setSeq(m.seq()));
+        } else if (message instanceof ReadIndexRequest m) {
+            envelope.setReadIndexRequest(ReadIndexRequestProto.newBuilder()
+                    .setGroupId(m.groupId()).setFrom(m.from()).setTo(m.to()).setTerm(m.term())
+                    .setRequestId(m.requestId()));
+        } else if (message instanceof ReadIndexResponse m) {
+            envelope.setReadIndexResponse(ReadIndexResponseProto.newBuilder()
+                    .setGroupId(m.groupId()).setFrom(m.from()).setTo(m.to()).setTerm(m.term())
+                    .setRequestId(m.requestId()).setSuccess(m.success()).setReadIndex(m.readIndex())
+                    .setLeaderId(m.leaderId()));
+        } else if (message instanceof ForwardProposal m) {
+            ForwardProposalProto.Builder b = ForwardProposalProto.newBuilder()
+                    .setGroupId(m.groupId()).setFrom(m.from()).setTo(m.to()).setTerm(m.term())
+                    .setRequestId(m.requestId());
+            for (Payload c : m.commands()) {
+                b.addCommands(Decoding.toProto(c));
+            }
+            envelope.setForwardProposal(b);
+        } else if (message instanceof ForwardProposalResponse m) {
+            envelope.setForwardProposalResponse(ForwardProposalResponseProto.newBuilder()
+                    .setGroupId(m.groupId()).setFrom(m.from()).setTo(m.to()).setTerm(m.term())
+                    .setRequestId(m.requestId()).setOutcome(toProto(m.outcome())).setFirstIndex(m.firstIndex())
+                    .setLastIndex(m.lastIndex()).setEntryTerm(m.entryTerm()).setLeaderId(m.leaderId()));
         } else {
             // Message is sealed; a new kind added without a wire encoding is a bug (MessageCodecTest catches it).
             throw new IllegalStateException("no wire encoding for " + message.getClass().getName());
@@ -111,6 +145,10 @@ public final class MessageCodec {
             case VOTE_RESPONSE -> voteResponse(envelope.getVoteResponse());
             case APPEND_ENTRIES -> appendEntries(envelope.getAppendEntries());
             case APPEND_RESPONSE -> appendResponse(envelope.getAppendResponse());
+            case READ_INDEX_REQUEST -> readIndexRequest(envelope.getReadIndexRequest());
+            case READ_INDEX_RESPONSE -> readIndexResponse(envelope.getReadIndexResponse());
+            case FORWARD_PROPOSAL -> forwardProposal(envelope.getForwardProposal());
+            case FORWARD_PROPOSAL_RESPONSE -> forwardProposalResponse(envelope.getForwardProposalResponse());
             case BODY_NOT_SET -> throw new CodecException(envelope.getUnknownFields().asMap().isEmpty()
                     ? "envelope holds no message"
                     : "envelope holds no message kind this version knows (field numbers "
@@ -141,13 +179,59 @@ public final class MessageCodec {
                 }
             }
             return new AppendEntries(p.getGroupId(), p.getFrom(), p.getTo(), p.getTerm(), p.getPrevLogIndex(),
-                    p.getPrevLogTerm(), entries, p.getLeaderCommit());
+                    p.getPrevLogTerm(), entries, p.getLeaderCommit(), p.getSeq());
         });
     }
 
     private static AppendResponse appendResponse(AppendResponseProto p) {
         return Decoding.construct("AppendResponse", () -> new AppendResponse(p.getGroupId(), p.getFrom(), p.getTo(),
                 p.getTerm(), p.getSuccess(), p.getMatchIndex(), p.getRejectedIndex(), p.getHintIndex(),
-                p.getHintTerm()));
+                p.getHintTerm(), p.getSeq()));
+    }
+
+    private static ReadIndexRequest readIndexRequest(ReadIndexRequestProto p) {
+        return Decoding.construct("ReadIndexRequest", () -> new ReadIndexRequest(p.getGroupId(), p.getFrom(), p.getTo(),
+                p.getTerm(), p.getRequestId()));
+    }
+
+    private static ReadIndexResponse readIndexResponse(ReadIndexResponseProto p) {
+        return Decoding.construct("ReadIndexResponse", () -> new ReadIndexResponse(p.getGroupId(), p.getFrom(),
+                p.getTo(), p.getTerm(), p.getRequestId(), p.getSuccess(), p.getReadIndex(), p.getLeaderId()));
+    }
+
+    private static ForwardProposal forwardProposal(ForwardProposalProto p) {
+        return Decoding.construct("ForwardProposal", () -> {
+            List<Payload> commands = new ArrayList<>(p.getCommandsCount());
+            for (int i = 0; i < p.getCommandsCount(); i++) {
+                commands.add(Decoding.payload(p.getCommands(i)));
+            }
+            return new ForwardProposal(p.getGroupId(), p.getFrom(), p.getTo(), p.getTerm(), p.getRequestId(), commands);
+        });
+    }
+
+    private static ForwardProposalResponse forwardProposalResponse(ForwardProposalResponseProto p) {
+        return Decoding.construct("ForwardProposalResponse", () -> new ForwardProposalResponse(p.getGroupId(),
+                p.getFrom(), p.getTo(), p.getTerm(), p.getRequestId(), outcome(p.getOutcomeValue()), p.getFirstIndex(),
+                p.getLastIndex(), p.getEntryTerm(), p.getLeaderId()));
+    }
+
+    private static ForwardOutcomeProto toProto(ForwardProposalResponse.Outcome outcome) {
+        return switch (outcome) {
+            case APPENDED -> ForwardOutcomeProto.FORWARD_OUTCOME_APPENDED;
+            case NOT_LEADER -> ForwardOutcomeProto.FORWARD_OUTCOME_NOT_LEADER;
+            case OVERLOADED -> ForwardOutcomeProto.FORWARD_OUTCOME_OVERLOADED;
+        };
+    }
+
+    private static ForwardProposalResponse.Outcome outcome(int number) {
+        ForwardOutcomeProto p = ForwardOutcomeProto.forNumber(number);
+        if (p == null || p == ForwardOutcomeProto.FORWARD_OUTCOME_UNSPECIFIED || p == ForwardOutcomeProto.UNRECOGNIZED) {
+            throw new IllegalArgumentException(number == 0 ? "forward outcome is missing" : "unknown forward outcome " + number);
+        }
+        return switch (p) {
+            case FORWARD_OUTCOME_APPENDED -> ForwardProposalResponse.Outcome.APPENDED;
+            case FORWARD_OUTCOME_NOT_LEADER -> ForwardProposalResponse.Outcome.NOT_LEADER;
+            default -> ForwardProposalResponse.Outcome.OVERLOADED;
+        };
     }
 }

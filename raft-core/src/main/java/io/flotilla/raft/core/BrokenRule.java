@@ -17,5 +17,7 @@ public enum BrokenRule {
     /** Skip §5.4.1: grant votes to candidates whose log is less up to date than the voter's. */
     VOTE_WITHOUT_UP_TO_DATE_CHECK,
     /** Skip §5.2 "at most one candidate per term": grant a vote even after voting for another. */
-    VOTE_TWICE_IN_A_TERM
+    VOTE_TWICE_IN_A_TERM,
+    /** Skip thesis §6.4 step 3: report a read index without confirming leadership with a majority. */
+    READ_WITHOUT_LEADERSHIP_CONFIRMATION
 }

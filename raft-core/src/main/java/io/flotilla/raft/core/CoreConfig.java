@@ -20,11 +20,16 @@ import java.util.Objects;
  *                           is always sent). Default 1 MiB.
  * @param maxInflightAppends how many AppendEntries carrying entries may be unacknowledged per follower while
  *                           replicating (pipelining window). Default 256.
+ * @param maxInflightBytes   how many entry bytes may be unacknowledged per follower while replicating. Default 8 MiB.
+ *                           Together with {@code maxInflightAppends} this bounds the memory a slow follower costs.
+ * @param maxUncommittedBytes a leader refuses proposals while the entries it appended in its term and has not yet
+ *                           committed exceed this many bytes (back-pressure instead of unbounded growth). Default 64 MiB.
  * @param brokenRule         test-only: a safety rule to disable, see {@link BrokenRule}. Always {@code NONE}
  *                           outside tests.
  */
 public record CoreConfig(long groupId, long id, List<Long> voters, int electionTicks, int heartbeatTicks,
-                         long maxAppendBytes, int maxInflightAppends, BrokenRule brokenRule) {
+                         long maxAppendBytes, int maxInflightAppends, long maxInflightBytes,
+                         long maxUncommittedBytes, BrokenRule brokenRule) {
     public CoreConfig {
         Objects.requireNonNull(voters, "voters");
         Objects.requireNonNull(brokenRule, "brokenRule");
@@ -57,29 +62,48 @@ public record CoreConfig(long groupId, long id, List<Long> voters, int electionT
         if (maxInflightAppends < 1) {
             throw new IllegalArgumentException("maxInflightAppends must be >= 1, was " + maxInflightAppends);
         }
+        if (maxInflightBytes < 1) {
+            throw new IllegalArgumentException("maxInflightBytes must be >= 1, was " + maxInflightBytes);
+        }
+        if (maxUncommittedBytes < 1) {
+            throw new IllegalArgumentException("maxUncommittedBytes must be >= 1, was " + maxUncommittedBytes);
+        }
+    }
+
+    /** A configuration with default in-flight and uncommitted byte limits. */
+    public CoreConfig(long groupId, long id, List<Long> voters, int electionTicks, int heartbeatTicks,
+                      long maxAppendBytes, int maxInflightAppends, BrokenRule brokenRule) {
+        this(groupId, id, voters, electionTicks, heartbeatTicks, maxAppendBytes, maxInflightAppends, 8L << 20, 64L << 20,
+                brokenRule);
     }
 
     /** A configuration with the defaults for everything but the identity of the node and its group. */
     public static CoreConfig of(long groupId, long id, List<Long> voters) {
-        return new CoreConfig(groupId, id, voters, 10, 1, 1 << 20, 256, BrokenRule.NONE);
+        return new CoreConfig(groupId, id, voters, 10, 1, 1 << 20, 256, 8L << 20, 64L << 20, BrokenRule.NONE);
     }
 
     /** A copy with other election and heartbeat timeouts. */
     public CoreConfig withTicks(int electionTicks, int heartbeatTicks) {
         return new CoreConfig(groupId, id, voters, electionTicks, heartbeatTicks, maxAppendBytes, maxInflightAppends,
-                brokenRule);
+                maxInflightBytes, maxUncommittedBytes, brokenRule);
     }
 
     /** A copy with other replication limits. */
     public CoreConfig withReplicationLimits(long maxAppendBytes, int maxInflightAppends) {
         return new CoreConfig(groupId, id, voters, electionTicks, heartbeatTicks, maxAppendBytes, maxInflightAppends,
-                brokenRule);
+                maxInflightBytes, maxUncommittedBytes, brokenRule);
+    }
+
+    /** A copy with other flow-control and back-pressure limits. */
+    public CoreConfig withByteLimits(long maxInflightBytes, long maxUncommittedBytes) {
+        return new CoreConfig(groupId, id, voters, electionTicks, heartbeatTicks, maxAppendBytes, maxInflightAppends,
+                maxInflightBytes, maxUncommittedBytes, brokenRule);
     }
 
     /** Test-only: a copy with one safety rule disabled. */
     public CoreConfig withBrokenRule(BrokenRule rule) {
         return new CoreConfig(groupId, id, voters, electionTicks, heartbeatTicks, maxAppendBytes, maxInflightAppends,
-                rule);
+                maxInflightBytes, maxUncommittedBytes, rule);
     }
 
     /** The number of votes (or replicas) that form a majority of the voters. */

@@ -25,18 +25,23 @@ final class Progress {
     boolean probeSent;
     /** Ticks since the follower's match index last advanced while entries were outstanding. */
     int ticksWithoutProgress;
-    /** REPLICATE: the last index of each unacknowledged append, oldest first. */
-    private final ArrayDeque<Long> inflights = new ArrayDeque<>();
+    /** The highest {@code AppendEntries.seq} the follower has answered in this term (ReadIndex confirmation). */
+    long ackedSeq;
+    /** REPLICATE: the last index and byte size of each unacknowledged append, oldest first. */
+    private final ArrayDeque<long[]> inflights = new ArrayDeque<>();
+    private long inflightBytes;
     private final int maxInflight;
+    private final long maxInflightBytes;
 
-    Progress(long next, int maxInflight) {
+    Progress(long next, int maxInflight, long maxInflightBytes) {
         this.next = next;
         this.maxInflight = maxInflight;
+        this.maxInflightBytes = maxInflightBytes;
     }
 
-    /** Whether the leader must hold back further appends to this follower for now. */
+    /** Whether the leader must hold back further appends to this follower for now (flow control). */
     boolean isPaused() {
-        return state == State.PROBE ? probeSent : inflights.size() >= maxInflight;
+        return state == State.PROBE ? probeSent : inflights.size() >= maxInflight || inflightBytes >= maxInflightBytes;
     }
 
     void becomeProbe() {
@@ -44,6 +49,7 @@ final class Progress {
         next = match + 1;
         probeSent = false;
         inflights.clear();
+        inflightBytes = 0;
         ticksWithoutProgress = 0;
     }
 
@@ -52,14 +58,16 @@ final class Progress {
         next = match + 1;
         probeSent = false;
         inflights.clear();
+        inflightBytes = 0;
         ticksWithoutProgress = 0;
     }
 
-    /** Records that an append carrying entries up to {@code lastIndex} was sent. */
-    void sentEntries(long lastIndex) {
+    /** Records that an append carrying entries up to {@code lastIndex}, of {@code bytes} in all, was sent. */
+    void sentEntries(long lastIndex, long bytes) {
         if (state == State.REPLICATE) {
             next = lastIndex + 1;
-            inflights.addLast(lastIndex);
+            inflights.addLast(new long[] {lastIndex, bytes});
+            inflightBytes += bytes;
         } else {
             probeSent = true;
         }
@@ -75,8 +83,8 @@ final class Progress {
             probeSent = false;
         }
         next = Math.max(next, index + 1);
-        while (!inflights.isEmpty() && inflights.peekFirst() <= index) {
-            inflights.removeFirst();
+        while (!inflights.isEmpty() && inflights.peekFirst()[0] <= index) {
+            inflightBytes -= inflights.removeFirst()[1];
         }
         return updated;
     }

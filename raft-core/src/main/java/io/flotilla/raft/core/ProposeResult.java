@@ -17,4 +17,11 @@ public sealed interface ProposeResult {
      */
     record NotLeader(long leaderId) implements ProposeResult {
     }
+
+    /**
+     * This node is the leader but its uncommitted data exceeds {@link CoreConfig#maxUncommittedBytes()}; nothing
+     * was appended. Retry later (back-pressure).
+     */
+    record Overloaded(long uncommittedBytes) implements ProposeResult {
+    }
 }

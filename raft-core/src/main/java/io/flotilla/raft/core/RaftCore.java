@@ -6,10 +6,15 @@ import io.flotilla.raft.log.LogReader;
 import io.flotilla.raft.log.Payload;
 import io.flotilla.raft.message.AppendEntries;
 import io.flotilla.raft.message.AppendResponse;
+import io.flotilla.raft.message.ForwardProposal;
+import io.flotilla.raft.message.ForwardProposalResponse;
 import io.flotilla.raft.message.Message;
+import io.flotilla.raft.message.ReadIndexRequest;
+import io.flotilla.raft.message.ReadIndexResponse;
 import io.flotilla.raft.message.RequestVote;
 import io.flotilla.raft.message.VoteResponse;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -57,9 +62,23 @@ public final class RaftCore {
     private final TreeMap<Long, Boolean> votes = new TreeMap<>();
     /** Leader only: the replication progress of each follower, by id. */
     private final TreeMap<Long, Progress> progress = new TreeMap<>();
+    /** Leader only: the sequence number its AppendEntries carry; raised for each round of read confirmation. */
+    private long sendSeq;
+    /** Leader only: reads waiting for the first commit of this term (thesis §6.4, step 1). */
+    private final ArrayDeque<PendingRead> readsAwaitingCommit = new ArrayDeque<>();
+    /** Leader only: reads waiting for a majority to answer AppendEntries of their seq (§6.4, step 3), in seq order. */
+    private final ArrayDeque<PendingRead> readsAwaitingQuorum = new ArrayDeque<>();
+    /** Leader only: (last index, bytes) of each batch appended in this term and not yet committed. */
+    private final ArrayDeque<long[]> uncommittedBatches = new ArrayDeque<>();
+    private long uncommittedBytes;
+
+    /** A read-index request being confirmed; {@code from} is this node or the follower that asked. */
+    private record PendingRead(long requestId, long from, long seq, long readIndex) {
+    }
 
     private final List<Message> messages = new ArrayList<>();
     private final List<Message> messagesAfterPersist = new ArrayList<>();
+    private final List<RequestOutcome> outcomes = new ArrayList<>();
     /** The hard state of the last Ready handed out (what the store has, or is writing). */
     private HardState lastHardState;
     /** The Ready handed out and not yet advanced, if any. */
@@ -147,9 +166,14 @@ public final class RaftCore {
         }
         if (m.term() > currentTerm) {
             becomeFollower(m.term(), m instanceof AppendEntries ? m.from() : 0);
-        } else if (m.term() < currentTerm) {
+        }
+        if (stepClientRequest(m)) {
+            return;
+        }
+        if (m.term() < currentTerm) {
             if (m instanceof AppendEntries ae) {
-                send(AppendResponse.reject(config.groupId(), id, ae.from(), currentTerm, ae.prevLogIndex(), 0, 0));
+                send(AppendResponse.reject(config.groupId(), id, ae.from(), currentTerm, ae.prevLogIndex(), 0, 0,
+                        ae.seq()));
             } else if (m instanceof RequestVote rv) {
                 send(new VoteResponse(config.groupId(), id, rv.from(), currentTerm, false));
             }
@@ -180,12 +204,176 @@ public final class RaftCore {
         }
         long first = log.lastIndex() + 1;
         List<Entry> ents = new ArrayList<>(commands.size());
+        long bytes = 0;
         for (Payload c : commands) {
-            ents.add(Entry.command(first + ents.size(), currentTerm, c));
+            Entry e = Entry.command(first + ents.size(), currentTerm, c);
+            ents.add(e);
+            bytes += e.sizeBytes();
         }
-        log.append(ents);
+        if (uncommittedBytes > 0 && uncommittedBytes + bytes > config.maxUncommittedBytes()) {
+            return new ProposeResult.Overloaded(uncommittedBytes);
+        }
+        appendAsLeader(ents, bytes);
         broadcastAppends();
         return new ProposeResult.Accepted(first, log.lastIndex(), currentTerm);
+    }
+
+    private void appendAsLeader(List<Entry> ents, long bytes) {
+        log.append(ents);
+        uncommittedBatches.addLast(new long[] {log.lastIndex(), bytes});
+        uncommittedBytes += bytes;
+    }
+
+    /**
+     * Forwards commands to the leader on behalf of a client of this node; the outcome arrives in
+     * {@link Ready#outcomes()} as {@link RequestOutcome.ProposalAppended} or {@link RequestOutcome.ProposalRejected}
+     * under {@code requestId}. On the leader itself the commands are proposed at once.
+     */
+    public void forwardProposal(long requestId, List<Payload> commands) {
+        if (role == Role.LEADER) {
+            outcomes.add(proposalOutcome(requestId, propose(commands)));
+        } else if (leaderId != 0) {
+            send(new ForwardProposal(config.groupId(), id, leaderId, currentTerm, requestId, commands));
+        } else {
+            outcomes.add(new RequestOutcome.ProposalRejected(requestId, 0, false));
+        }
+    }
+
+    private static RequestOutcome proposalOutcome(long requestId, ProposeResult r) {
+        if (r instanceof ProposeResult.Accepted a) {
+            return new RequestOutcome.ProposalAppended(requestId, a.firstIndex(), a.lastIndex(), a.term());
+        }
+        return new RequestOutcome.ProposalRejected(requestId,
+                r instanceof ProposeResult.NotLeader nl ? nl.leaderId() : 0, r instanceof ProposeResult.Overloaded);
+    }
+
+    /**
+     * Asks for a read index for a linearizable read (thesis §6.4, ReadIndex); the answer arrives in
+     * {@link Ready#outcomes()} under {@code requestId}. On the leader: once an entry of its term has committed, it
+     * records its commit index as the read index, confirms it is still leader by a round of AppendEntries answered
+     * by a majority, and then reports the read index. A follower asks the leader. Without a known leader the read
+     * fails at once. Reads never go through the log.
+     */
+    public void readIndex(long requestId) {
+        if (role == Role.LEADER) {
+            registerRead(requestId, id);
+        } else if (leaderId != 0) {
+            send(new ReadIndexRequest(config.groupId(), id, leaderId, currentTerm, requestId));
+        } else {
+            outcomes.add(new RequestOutcome.ReadIndexFailed(requestId, 0));
+        }
+    }
+
+    /**
+     * Handles the requests and answers that serve clients rather than the protocol: read-index requests and
+     * forwarded proposals. They are not Raft RPCs, so they are served whatever the sender's term.
+     */
+    private boolean stepClientRequest(Message m) {
+        if (m instanceof ReadIndexRequest r) {
+            if (role == Role.LEADER) {
+                registerRead(r.requestId(), r.from());
+            } else {
+                send(new ReadIndexResponse(config.groupId(), id, r.from(), currentTerm, r.requestId(), false, 0, leaderId));
+            }
+        } else if (m instanceof ReadIndexResponse r) {
+            outcomes.add(r.success() ? new RequestOutcome.ReadIndexReady(r.requestId(), r.readIndex())
+                    : new RequestOutcome.ReadIndexFailed(r.requestId(), r.leaderId()));
+        } else if (m instanceof ForwardProposal f) {
+            ProposeResult r = role == Role.LEADER ? propose(f.commands()) : new ProposeResult.NotLeader(leaderId);
+            send(forwardResponse(f, r));
+        } else if (m instanceof ForwardProposalResponse r) {
+            outcomes.add(switch (r.outcome()) {
+                case APPENDED -> new RequestOutcome.ProposalAppended(r.requestId(), r.firstIndex(), r.lastIndex(),
+                        r.entryTerm());
+                case NOT_LEADER -> new RequestOutcome.ProposalRejected(r.requestId(), r.leaderId(), false);
+                case OVERLOADED -> new RequestOutcome.ProposalRejected(r.requestId(), r.leaderId(), true);
+            });
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    private ForwardProposalResponse forwardResponse(ForwardProposal f, ProposeResult r) {
+        long group = config.groupId();
+        if (r instanceof ProposeResult.Accepted a) {
+            return new ForwardProposalResponse(group, id, f.from(), currentTerm, f.requestId(),
+                    ForwardProposalResponse.Outcome.APPENDED, a.firstIndex(), a.lastIndex(), a.term(), 0);
+        }
+        ForwardProposalResponse.Outcome outcome = r instanceof ProposeResult.Overloaded
+                ? ForwardProposalResponse.Outcome.OVERLOADED : ForwardProposalResponse.Outcome.NOT_LEADER;
+        return new ForwardProposalResponse(group, id, f.from(), currentTerm, f.requestId(), outcome, 0, 0, 0, leaderId);
+    }
+
+    /** Thesis §6.4, step 1: "If the leader has not yet marked an entry from its current term committed, it waits". */
+    private void registerRead(long requestId, long from) {
+        PendingRead read = new PendingRead(requestId, from, 0, 0);
+        if (log.term(log.committed()) != currentTerm) {
+            readsAwaitingCommit.addLast(read);
+        } else {
+            confirmLeadership(List.of(read));
+        }
+    }
+
+    /**
+     * Thesis §6.4, steps 2 and 3: "the leader saves its current commit index in a local variable readIndex", then
+     * "sends a new round of heartbeats and waits for their acknowledgments from a majority of the cluster".
+     */
+    private void confirmLeadership(List<PendingRead> reads) {
+        sendSeq++;
+        for (PendingRead r : reads) {
+            readsAwaitingQuorum.addLast(new PendingRead(r.requestId(), r.from(), sendSeq, log.committed()));
+        }
+        if (config.quorum() == 1 || config.brokenRule() == BrokenRule.READ_WITHOUT_LEADERSHIP_CONFIRMATION) {
+            readsAwaitingQuorum.forEach(r -> progress.values().forEach(pr -> pr.ackedSeq = Math.max(pr.ackedSeq, r.seq())));
+            releaseConfirmedReads();
+            return;
+        }
+        for (long peer : peers) {
+            sendHeartbeat(peer);
+        }
+    }
+
+    /** Reports every read whose round of AppendEntries a majority (this leader included) has answered. */
+    private void releaseConfirmedReads() {
+        while (!readsAwaitingQuorum.isEmpty()) {
+            PendingRead r = readsAwaitingQuorum.peekFirst();
+            int acks = 1;
+            for (Progress pr : progress.values()) {
+                if (pr.ackedSeq >= r.seq()) {
+                    acks++;
+                }
+            }
+            if (acks < config.quorum()) {
+                return;
+            }
+            readsAwaitingQuorum.removeFirst();
+            if (r.from() == id) {
+                outcomes.add(new RequestOutcome.ReadIndexReady(r.requestId(), r.readIndex()));
+            } else {
+                send(new ReadIndexResponse(config.groupId(), id, r.from(), currentTerm, r.requestId(), true,
+                        r.readIndex(), 0));
+            }
+        }
+    }
+
+    /** A leader that steps down fails its pending reads (they are safe to retry) and forgets its leader state. */
+    private void abandonLeadership(long newLeader) {
+        for (ArrayDeque<PendingRead> reads : List.of(readsAwaitingCommit, readsAwaitingQuorum)) {
+            for (PendingRead r : reads) {
+                if (r.from() == id) {
+                    outcomes.add(new RequestOutcome.ReadIndexFailed(r.requestId(), newLeader));
+                } else {
+                    send(new ReadIndexResponse(config.groupId(), id, r.from(), currentTerm, r.requestId(), false, 0,
+                            newLeader));
+                }
+            }
+            reads.clear();
+        }
+        progress.clear();
+        uncommittedBatches.clear();
+        uncommittedBytes = 0;
+        sendSeq = 0;
     }
 
     // ---------------------------------------------------------------- outputs
@@ -193,7 +381,7 @@ public final class RaftCore {
     /** Whether {@link #ready()} has something for the driver (and no earlier Ready awaits {@link #advance}). */
     public boolean hasReady() {
         return inFlight == null && (!hardState().equals(lastHardState) || log.hasUnstable() || !messages.isEmpty()
-                || !messagesAfterPersist.isEmpty() || log.hasNextCommitted());
+                || !messagesAfterPersist.isEmpty() || log.hasNextCommitted() || !outcomes.isEmpty());
     }
 
     /**
@@ -207,9 +395,11 @@ public final class RaftCore {
         HardState hs = hardState();
         HardState toSave = hs.equals(lastHardState) ? null : hs;
         boolean mustSync = log.hasUnstable() || hs.term() != lastHardState.term() || hs.votedFor() != lastHardState.votedFor();
-        Ready rd = new Ready(toSave, log.unstableEntries(), messages, messagesAfterPersist, log.nextCommitted(), mustSync);
+        Ready rd = new Ready(toSave, log.unstableEntries(), messages, messagesAfterPersist, log.nextCommitted(), mustSync,
+                outcomes);
         messages.clear();
         messagesAfterPersist.clear();
+        outcomes.clear();
         if (toSave != null) {
             lastHardState = toSave;
         }
@@ -251,10 +441,12 @@ public final class RaftCore {
             currentTerm = term;
             votedFor = 0;
         }
+        if (role == Role.LEADER) {
+            abandonLeadership(leader);
+        }
         role = Role.FOLLOWER;
         leaderId = leader;
         votes.clear();
-        progress.clear();
         resetElectionTimer();
     }
 
@@ -263,13 +455,15 @@ public final class RaftCore {
      * then votes for itself and issues RequestVote RPCs in parallel to each of the other servers."
      */
     private void campaign() {
+        if (role == Role.LEADER) {
+            abandonLeadership(0);
+        }
         currentTerm++;
         votedFor = id;
         role = Role.CANDIDATE;
         leaderId = 0;
         votes.clear();
         votes.put(id, true);
-        progress.clear();
         resetElectionTimer();
         if (config.quorum() == 1) {
             becomeLeader();
@@ -309,10 +503,11 @@ public final class RaftCore {
         heartbeatElapsed = 0;
         progress.clear();
         for (long peer : peers) {
-            progress.put(peer, new Progress(log.lastIndex() + 1, config.maxInflightAppends()));
+            progress.put(peer, new Progress(log.lastIndex() + 1, config.maxInflightAppends(), config.maxInflightBytes()));
         }
         if (config.brokenRule() != BrokenRule.COMMIT_PREVIOUS_TERM_BY_COUNTING) {
-            log.append(List.of(Entry.noop(log.lastIndex() + 1, currentTerm)));
+            Entry noop = Entry.noop(log.lastIndex() + 1, currentTerm);
+            appendAsLeader(List.of(noop), noop.sizeBytes());
         }
         broadcastAppends();
     }
@@ -364,13 +559,13 @@ public final class RaftCore {
         if (ae.prevLogIndex() < log.committed()) {
             // Everything up to our commit index matches the leader's log (Leader Completeness); say so, and the
             // leader continues from there.
-            send(AppendResponse.accept(config.groupId(), id, ae.from(), currentTerm, log.committed()));
+            send(AppendResponse.accept(config.groupId(), id, ae.from(), currentTerm, log.committed(), ae.seq()));
             return;
         }
         if (!log.matchTerm(ae.prevLogIndex(), ae.prevLogTerm())) {
             long hintIndex = log.findConflictByTerm(Math.min(ae.prevLogIndex(), log.lastIndex()), ae.prevLogTerm());
             send(AppendResponse.reject(config.groupId(), id, ae.from(), currentTerm, ae.prevLogIndex(), hintIndex,
-                    log.term(hintIndex)));
+                    log.term(hintIndex), ae.seq()));
             return;
         }
         if (!ae.entries().isEmpty() && log.appendFromLeader(ae.entries())) {
@@ -380,7 +575,7 @@ public final class RaftCore {
         }
         long lastNew = ae.lastIndex();
         log.commitTo(Math.min(ae.leaderCommit(), lastNew));
-        send(AppendResponse.accept(config.groupId(), id, ae.from(), currentTerm, lastNew));
+        send(AppendResponse.accept(config.groupId(), id, ae.from(), currentTerm, lastNew, ae.seq()));
     }
 
     /**
@@ -393,6 +588,10 @@ public final class RaftCore {
             return;
         }
         Progress pr = progress.get(ar.from());
+        if (ar.seq() > pr.ackedSeq && ar.seq() <= sendSeq) {
+            pr.ackedSeq = ar.seq();
+            releaseConfirmedReads();
+        }
         if (ar.success()) {
             if (ar.matchIndex() > log.lastIndex()) {
                 droppedMessages++; // cannot answer an append we never sent
@@ -441,7 +640,16 @@ public final class RaftCore {
         if (log.term(n) != currentTerm && config.brokenRule() != BrokenRule.COMMIT_PREVIOUS_TERM_BY_COUNTING) {
             return false;
         }
-        return log.commitTo(n);
+        log.commitTo(n);
+        while (!uncommittedBatches.isEmpty() && uncommittedBatches.peekFirst()[0] <= n) {
+            uncommittedBytes -= uncommittedBatches.removeFirst()[1];
+        }
+        if (!readsAwaitingCommit.isEmpty() && log.term(n) == currentTerm) {
+            List<PendingRead> reads = List.copyOf(readsAwaitingCommit);
+            readsAwaitingCommit.clear();
+            confirmLeadership(reads);
+        }
+        return true;
     }
 
     // ---------------------------------------------------------------- sending
@@ -485,8 +693,13 @@ public final class RaftCore {
             return false;
         }
         long prev = pr.next - 1;
-        send(new AppendEntries(config.groupId(), id, peer, currentTerm, prev, log.term(prev), ents, log.committed()));
-        pr.sentEntries(ents.isEmpty() ? prev : ents.get(ents.size() - 1).index());
+        send(new AppendEntries(config.groupId(), id, peer, currentTerm, prev, log.term(prev), ents, log.committed(),
+                sendSeq));
+        long bytes = 0;
+        for (Entry e : ents) {
+            bytes += e.sizeBytes();
+        }
+        pr.sentEntries(ents.isEmpty() ? prev : ents.get(ents.size() - 1).index(), bytes);
         return true;
     }
 
@@ -497,17 +710,19 @@ public final class RaftCore {
     private void sendHeartbeat(long peer) {
         long match = progress.get(peer).match;
         send(new AppendEntries(config.groupId(), id, peer, currentTerm, match, log.term(match), List.of(),
-                log.committed()));
+                log.committed(), sendSeq));
     }
 
     /**
      * Thesis §3.8 and §10.2.1: a server must make its term, vote and log entries durable before it answers, but
      * a leader may send AppendEntries to its followers while it writes its own log. So a leader's AppendEntries
-     * leave at once ({@link Ready#messages()}); every other message waits for the persist
+     * leave at once ({@link Ready#messages()}), and so do the client requests and answers, which claim nothing
+     * about durable state; votes, vote requests and append acknowledgements wait for the persist
      * ({@link Ready#messagesAfterPersist()}).
      */
     private void send(Message m) {
-        if (role == Role.LEADER && m instanceof AppendEntries) {
+        if ((role == Role.LEADER && m instanceof AppendEntries) || m instanceof ReadIndexRequest
+                || m instanceof ReadIndexResponse || m instanceof ForwardProposal || m instanceof ForwardProposalResponse) {
             messages.add(m);
         } else {
             messagesAfterPersist.add(m);

@@ -25,10 +25,13 @@ import java.util.List;
  * @param messagesAfterPersist messages that must not leave before {@code hardState} and {@code entries} are durable
  * @param committed            committed entries to apply to the state machine, in order, each already durable here
  * @param mustSync             whether the persist must be synced (fsync) before {@code messagesAfterPersist} leave
+ * @param outcomes             outcomes of read-index requests and forwarded proposals, for the driver's callers
  */
 public record Ready(HardState hardState, List<Entry> entries, List<Message> messages,
-                    List<Message> messagesAfterPersist, List<Entry> committed, boolean mustSync) {
+                    List<Message> messagesAfterPersist, List<Entry> committed, boolean mustSync,
+                    List<RequestOutcome> outcomes) {
     public Ready {
+        outcomes = List.copyOf(outcomes);
         entries = List.copyOf(entries);
         messages = List.copyOf(messages);
         messagesAfterPersist = List.copyOf(messagesAfterPersist);

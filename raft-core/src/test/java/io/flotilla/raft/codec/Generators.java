@@ -6,7 +6,11 @@ import io.flotilla.raft.log.HardState;
 import io.flotilla.raft.log.Payload;
 import io.flotilla.raft.message.AppendEntries;
 import io.flotilla.raft.message.AppendResponse;
+import io.flotilla.raft.message.ForwardProposal;
+import io.flotilla.raft.message.ForwardProposalResponse;
 import io.flotilla.raft.message.Message;
+import io.flotilla.raft.message.ReadIndexRequest;
+import io.flotilla.raft.message.ReadIndexResponse;
 import io.flotilla.raft.message.RequestVote;
 import io.flotilla.raft.message.VoteResponse;
 
@@ -35,6 +39,10 @@ final class Generators {
         messageKinds.put(VoteResponse.class, this::voteResponse);
         messageKinds.put(AppendEntries.class, this::appendEntries);
         messageKinds.put(AppendResponse.class, this::appendResponse);
+        messageKinds.put(ReadIndexRequest.class, this::readIndexRequest);
+        messageKinds.put(ReadIndexResponse.class, this::readIndexResponse);
+        messageKinds.put(ForwardProposal.class, this::forwardProposal);
+        messageKinds.put(ForwardProposalResponse.class, this::forwardProposalResponse);
     }
 
     /** A description of the seed for assertion messages, with the command that replays it. */
@@ -101,13 +109,42 @@ final class Generators {
             entries.add(entry(prevLogIndex + i));
         }
         return new AppendEntries(nonNegative(), positive(), positive(), nonNegative(), prevLogIndex, nonNegative(),
-                entries, nonNegative());
+                entries, nonNegative(), nonNegative());
     }
 
     AppendResponse appendResponse() {
         return random.nextBoolean()
                 ? AppendResponse.accept(nonNegative(), positive(), positive(), nonNegative(), nonNegative())
                 : new AppendResponse(nonNegative(), positive(), positive(), nonNegative(), random.nextBoolean(),
-                        nonNegative(), nonNegative(), nonNegative(), nonNegative());
+                        nonNegative(), nonNegative(), nonNegative(), nonNegative(), nonNegative());
+    }
+
+    ReadIndexRequest readIndexRequest() {
+        return new ReadIndexRequest(nonNegative(), positive(), positive(), nonNegative(), nonNegative());
+    }
+
+    ReadIndexResponse readIndexResponse() {
+        return new ReadIndexResponse(nonNegative(), positive(), positive(), nonNegative(), nonNegative(),
+                random.nextBoolean(), nonNegative(), nonNegative());
+    }
+
+    ForwardProposal forwardProposal() {
+        List<Payload> commands = new ArrayList<>();
+        for (int i = 1 + random.nextInt(4); i > 0; i--) {
+            commands.add(payload());
+        }
+        return new ForwardProposal(nonNegative(), positive(), positive(), nonNegative(), nonNegative(), commands);
+    }
+
+    ForwardProposalResponse forwardProposalResponse() {
+        if (random.nextBoolean()) {
+            long first = positive();
+            long last = first + Math.min(random.nextInt(4), Long.MAX_VALUE - first);
+            return new ForwardProposalResponse(nonNegative(), positive(), positive(), nonNegative(), nonNegative(),
+                    ForwardProposalResponse.Outcome.APPENDED, first, last, positive(), 0);
+        }
+        return new ForwardProposalResponse(nonNegative(), positive(), positive(), nonNegative(), nonNegative(),
+                random.nextBoolean() ? ForwardProposalResponse.Outcome.NOT_LEADER
+                        : ForwardProposalResponse.Outcome.OVERLOADED, 0, 0, 0, nonNegative());
     }
 }

@@ -160,7 +160,7 @@ class MessageCodecTest {
                         "invalid AppendEntries: entries[0]: entry index must be >= 1"),
                 malformed("AppendEntries leaderCommit above Long.MAX_VALUE",
                         envelope(appendEntries().setLeaderCommit(-1)).toByteArray(),
-                        "invalid AppendEntries: prevLogIndex/prevLogTerm/leaderCommit must be >= 0"),
+                        "invalid AppendEntries: prevLogIndex/prevLogTerm/leaderCommit/seq must be >= 0"),
                 malformed("AppendResponse hintTerm above Long.MAX_VALUE",
                         envelope(AppendResponseProto.newBuilder().setGroupId(1).setFrom(3).setTo(2).setTerm(4)
                                 .setHintTerm(-1)).toByteArray(),

@@ -135,6 +135,17 @@ final class InvariantChecker {
         }
     }
 
+    /**
+     * ReadIndex safety (thesis §6.4): a read index must cover every entry known committed when the read was
+     * requested, or a read served at it could miss an acknowledged write.
+     */
+    void onReadIndex(long node, long readIndex, long committedWhenRequested) {
+        if (readIndex < committedWhenRequested) {
+            throw new Violation("Linearizable ReadIndex", "node " + node + " got read index " + readIndex
+                    + " for a read requested when " + committedWhenRequested + " entries were already committed");
+        }
+    }
+
     /** State Machine Safety for an entry a node applies. */
     void onApply(RaftCore core, Entry e) {
         NodeView v = view(core.id());

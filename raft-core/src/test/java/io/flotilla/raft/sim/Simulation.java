@@ -3,6 +3,7 @@ package io.flotilla.raft.sim;
 import io.flotilla.raft.core.CoreConfig;
 import io.flotilla.raft.core.ProposeResult;
 import io.flotilla.raft.core.Ready;
+import io.flotilla.raft.core.RequestOutcome;
 import io.flotilla.raft.core.Role;
 import io.flotilla.raft.log.Entry;
 import io.flotilla.raft.log.EntryType;
@@ -57,12 +58,16 @@ public final class Simulation {
     private long nextCommand = 1;
     private long knownLeader;
     private long proposals;
+    private long nextRequestId = 1;
+    /** Open read-index requests: request id → entries known committed when it was made. */
+    private final TreeMap<Long, Long> reads = new TreeMap<>();
+    private long readsServed;
     private long delivered;
     private long dropped;
 
     /** Statistics of a passing run. */
-    public record Result(long seed, int nodes, long committedEntries, long commands, long proposals, long messages,
-                         long droppedMessages, int crashes, long ticks) {
+    public record Result(long seed, int nodes, long committedEntries, long commands, long proposals, long readsServed,
+                         long messages, long droppedMessages, int crashes, long ticks) {
     }
 
     public Simulation(long seed, SimConfig cfg, Consumer<String> trace) {
@@ -124,8 +129,8 @@ public final class Simulation {
                 }
             }
             if (!chaos && converged()) {
-                return new Result(seed, cfg.nodes(), checker.committedCount(), nextCommand - 1, proposals, delivered,
-                        dropped, nodes.stream().mapToInt(n -> n.crashes).sum(), now / TICK);
+                return new Result(seed, cfg.nodes(), checker.committedCount(), nextCommand - 1, proposals, readsServed,
+                        delivered, dropped, nodes.stream().mapToInt(n -> n.crashes).sum(), now / TICK);
             }
         }
         throw new InvariantChecker.Violation("Liveness", "no convergence within " + cfg.livenessTicks()
@@ -183,6 +188,13 @@ public final class Simulation {
         while (n.up && n.writing == null && n.core.hasReady()) {
             Ready rd = n.core.ready();
             checker.onReady(n.core, rd);
+            for (RequestOutcome o : rd.outcomes()) {
+                Long committedBefore = reads.remove(o.requestId());
+                if (o instanceof RequestOutcome.ReadIndexReady r && committedBefore != null) {
+                    checker.onReadIndex(n.id, r.readIndex(), committedBefore);
+                    readsServed++;
+                }
+            }
             rd.messages().forEach(this::send);
             if (rd.needsPersist()) {
                 n.store.save(rd.hardState(), rd.entries(), false);
@@ -314,6 +326,15 @@ public final class Simulation {
         if (chaos && rnd.nextDouble() < cfg.proposeRate()) {
             pending.put(nextCommand++, Long.MIN_VALUE);
         }
+        if (chaos && rnd.nextDouble() < cfg.proposeRate()) {
+            SimNode n = nodes.get(rnd.nextInt(nodes.size()));
+            if (n.up) {
+                long requestId = nextRequestId++;
+                reads.put(requestId, (long) checker.committedCount());
+                n.core.readIndex(requestId);
+                drive(n);
+            }
+        }
         long retryAfter = 3L * cfg.electionTicks() * TICK;
         List<Long> due = pending.entrySet().stream()
                 .filter(e -> e.getValue() == Long.MIN_VALUE || now - e.getValue() >= retryAfter)
@@ -334,11 +355,17 @@ public final class Simulation {
         if (!target.up) {
             return false;
         }
-        ProposeResult r = target.core.propose(List.of(Payload.ofUtf8(Long.toString(command))));
+        Payload payload = Payload.ofUtf8(Long.toString(command));
+        ProposeResult r = target.core.propose(List.of(payload));
         proposals++;
         if (r instanceof ProposeResult.NotLeader nl) {
             knownLeader = nl.leaderId();
-            return false;
+            if (nl.leaderId() == 0 || rnd.nextBoolean()) {
+                return false;
+            }
+            target.core.forwardProposal(nextRequestId++, List.of(payload)); // the follower forwards it
+            drive(target);
+            return true;
         }
         knownLeader = target.id;
         log("propose " + command + " at node " + target.id + ": " + r);

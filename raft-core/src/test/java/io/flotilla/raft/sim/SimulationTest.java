@@ -27,6 +27,7 @@ class SimulationTest {
                 + " (rerun the same set with -Dflotilla.sim.baseSeed=" + baseSeed + ")");
         SplittableRandom seeds = new SplittableRandom(baseSeed);
         long committed = 0;
+        long reads = 0;
         long messages = 0;
         long crashes = 0;
         int[] bySize = new int[6];
@@ -37,6 +38,7 @@ class SimulationTest {
             try {
                 Simulation.Result r = Simulation.run(seed, SimConfig.fromSeed(seed, nodes, BrokenRule.NONE));
                 committed += r.committedEntries();
+                reads += r.readsServed();
                 messages += r.messages();
                 crashes += r.crashes();
                 bySize[nodes]++;
@@ -48,11 +50,12 @@ class SimulationTest {
             }
         }
         System.out.printf("SimulationTest: %d schedules passed (3 nodes: %d, 5 nodes: %d); %d entries committed, "
-                + "%d messages delivered, %d crashes%n", bySize[3] + bySize[5], bySize[3], bySize[5], committed,
-                messages, crashes);
+                + "%d read indexes checked, %d messages delivered, %d crashes%n", bySize[3] + bySize[5], bySize[3],
+                bySize[5], committed, reads, messages, crashes);
         assertThat(failures).as("failing schedules").isEmpty();
         assertThat(bySize[3] + bySize[5]).isEqualTo(SCHEDULES);
         assertThat(committed).as("the schedules must do real work").isGreaterThan(SCHEDULES * 10L);
+        assertThat(reads).as("the schedules must serve reads").isGreaterThan(SCHEDULES * 10L);
     }
 
     /** Replays one schedule: {@code -Dflotilla.sim.seed=S [-Dflotilla.sim.nodes=N -Dflotilla.sim.brokenRule=R -Dflotilla.sim.trace=true]}. */
