@@ -548,8 +548,10 @@ public final class RaftCore {
      */
     private void handleAppendEntries(AppendEntries ae) {
         if (role == Role.LEADER) {
-            throw new IllegalStateException("Election Safety violated: node " + ae.from() + " also leads term "
-                    + currentTerm + " led by " + id);
+            // Another leader of our term cannot exist (Election Safety); such a message is a misbehaving or
+            // misconfigured peer, and it must not take this node down. Drop it.
+            droppedMessages++;
+            return;
         }
         if (role == Role.CANDIDATE) {
             becomeFollower(currentTerm, ae.from());

@@ -1,0 +1,155 @@
+package io.flotilla.raft.node;
+
+import io.flotilla.raft.log.Entry;
+import io.flotilla.raft.log.EntryType;
+import io.flotilla.raft.log.Payload;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * The apply side of a node: owns the {@link StateMachine} and runs everything on one serial executor (the apply
+ * thread): committed entries strictly in log order, the futures of proposals waiting for their entry, and reads
+ * waiting for their read index. Everything here is confined to that thread except {@link #appliedIndex()}.
+ */
+final class Applier {
+    /** How many recent results are kept for proposals whose outcome reaches this node after their entry applied. */
+    private static final int RECENT = 4096;
+
+    private record ProposalWaiter(long term, CompletableFuture<Payload> future) {
+    }
+
+    private record ReadWaiter(Payload query, CompletableFuture<Payload> future) {
+    }
+
+    /** A command's outcome: its entry's term and what apply returned or threw. */
+    private record Outcome(long index, long term, Payload result, RuntimeException error) {
+    }
+
+    private final StateMachine stateMachine;
+    private final Executor thread;
+    private volatile long applied;
+    private final TreeMap<Long, List<ProposalWaiter>> proposals = new TreeMap<>();
+    private final TreeMap<Long, List<ReadWaiter>> reads = new TreeMap<>();
+    private final Outcome[] recent = new Outcome[RECENT];
+
+    Applier(StateMachine stateMachine, Executor thread) {
+        this.stateMachine = stateMachine;
+        this.thread = thread;
+    }
+
+    long appliedIndex() {
+        return applied;
+    }
+
+    /** Runs a task (a listener call) on the apply thread, in order with applies. */
+    void execute(Runnable task) {
+        thread.execute(task);
+    }
+
+    /** Applies committed entries, in order, then completes what waited for them. */
+    void apply(List<Entry> entries) {
+        thread.execute(() -> {
+            for (Entry e : entries) {
+                if (e.index() != applied + 1) {
+                    throw new IllegalStateException("apply of entry " + e.index() + " after " + applied);
+                }
+                Outcome o = applyOne(e);
+                recent[(int) (e.index() % RECENT)] = o;
+                applied = e.index();
+                List<ProposalWaiter> waiting = proposals.remove(e.index());
+                if (waiting != null) {
+                    waiting.forEach(w -> complete(w, o));
+                }
+            }
+            serveReads();
+        });
+    }
+
+    private Outcome applyOne(Entry e) {
+        if (e.type() != EntryType.COMMAND) {
+            return new Outcome(e.index(), e.term(), Payload.EMPTY, null);
+        }
+        try {
+            Payload result = stateMachine.apply(e.index(), e.data());
+            return new Outcome(e.index(), e.term(), result == null ? Payload.EMPTY : result, null);
+        } catch (RuntimeException ex) {
+            return new Outcome(e.index(), e.term(), null, ex); // the command's result is this exception
+        }
+    }
+
+    private static void complete(ProposalWaiter w, Outcome o) {
+        if (o.term() != w.term()) {
+            w.future().completeExceptionally(new ProposalLostException(o.index(), w.term()));
+        } else if (o.error() != null) {
+            w.future().completeExceptionally(o.error());
+        } else {
+            w.future().complete(o.result());
+        }
+    }
+
+    /**
+     * Completes {@code future} with the result of the command appended at {@code index} in {@code term}: once that
+     * index is applied, the command took effect if and only if the applied entry has that term.
+     */
+    void awaitProposal(long index, long term, CompletableFuture<Payload> future) {
+        thread.execute(() -> {
+            if (future.isDone()) {
+                return;
+            }
+            if (index > applied) {
+                proposals.computeIfAbsent(index, k -> new ArrayList<>()).add(new ProposalWaiter(term, future));
+                return;
+            }
+            Outcome o = recent[(int) (index % RECENT)];
+            if (o != null && o.index() == index) {
+                complete(new ProposalWaiter(term, future), o);
+            } else {
+                future.completeExceptionally(new IndeterminateOutcomeException("the command at index " + index
+                        + " was applied before its outcome reached this node, and its result is no longer kept"));
+            }
+        });
+    }
+
+    /** Serves {@code query} once {@code readIndex} is applied (thesis §6.4, step 4). */
+    void awaitRead(long readIndex, Payload query, CompletableFuture<Payload> future) {
+        thread.execute(() -> {
+            if (!future.isDone()) {
+                reads.computeIfAbsent(readIndex, k -> new ArrayList<>()).add(new ReadWaiter(query, future));
+                serveReads();
+            }
+        });
+    }
+
+    private void serveReads() {
+        while (!reads.isEmpty() && reads.firstKey() <= applied) {
+            for (ReadWaiter r : reads.pollFirstEntry().getValue()) {
+                if (r.future().isDone()) {
+                    continue;
+                }
+                try {
+                    r.future().complete(stateMachine.query(r.query()));
+                } catch (RuntimeException ex) {
+                    r.future().completeExceptionally(ex);
+                }
+            }
+        }
+    }
+
+    /** Fails everything still waiting (the node is closing). */
+    void failAll(String why) {
+        thread.execute(() -> {
+            for (Map.Entry<Long, List<ProposalWaiter>> e : proposals.entrySet()) {
+                e.getValue().forEach(w -> w.future().completeExceptionally(new IndeterminateOutcomeException(
+                        "the node stopped (" + why + ") before the command at index " + e.getKey() + " was applied")));
+            }
+            proposals.clear();
+            reads.values().forEach(l -> l.forEach(r -> r.future().completeExceptionally(new NodeClosedException(why))));
+            reads.clear();
+        });
+    }
+}

@@ -1,0 +1,33 @@
+package io.flotilla.raft.node;
+
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.random.RandomGenerator;
+
+/**
+ * Where a {@link RaftNode} gets its threads, timers and randomness. Production uses {@link #threaded()}; the
+ * simulator supplies virtual executors and a virtual clock, so whole nodes run deterministically from one seed
+ * (FoundationDB's interface swapping).
+ */
+public interface NodeEnvironment extends AutoCloseable {
+    /** An executor that runs its tasks one at a time, in submission order ("a thread"). */
+    Executor newSerialExecutor(String name);
+
+    /** Runs {@code task} once after {@code delay}; the returned handle cancels it. */
+    AutoCloseable schedule(Duration delay, Runnable task);
+
+    /** Runs {@code task} every {@code period}; the returned handle cancels it. */
+    AutoCloseable scheduleAtFixedRate(Duration period, Runnable task);
+
+    /** A source of randomness for the core's election timeouts. */
+    RandomGenerator random();
+
+    /** Releases the environment's threads. */
+    @Override
+    void close();
+
+    /** Real threads and the system clock. */
+    static NodeEnvironment threaded() {
+        return new ThreadedEnvironment();
+    }
+}

@@ -1,0 +1,19 @@
+package io.flotilla.raft.node;
+
+import io.flotilla.raft.core.Role;
+
+/**
+ * A snapshot of a node's state, as last published by its event loop (and apply thread, for {@code applied}).
+ *
+ * @param id          this node's id
+ * @param role        its role
+ * @param term        its current term
+ * @param leaderId    the leader it knows of in that term, or 0
+ * @param commitIndex the highest index it knows committed
+ * @param lastIndex   the index of the last entry in its log
+ * @param applied     the highest index its state machine has applied
+ * @param running     false once the node has closed or stopped on an error
+ */
+public record NodeStatus(long id, Role role, long term, long leaderId, long commitIndex, long lastIndex,
+                         long applied, boolean running) {
+}

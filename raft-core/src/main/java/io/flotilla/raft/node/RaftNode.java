@@ -1,0 +1,407 @@
+package io.flotilla.raft.node;
+
+import io.flotilla.raft.core.ProposeResult;
+import io.flotilla.raft.core.RaftCore;
+import io.flotilla.raft.core.Ready;
+import io.flotilla.raft.core.RequestOutcome;
+import io.flotilla.raft.core.Role;
+import io.flotilla.raft.log.LogStore;
+import io.flotilla.raft.log.Payload;
+import io.flotilla.raft.message.Message;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A member of a Raft group, embedded in a host application: it drives a {@link RaftCore} and gives the host
+ * {@link #propose} and {@link #read}.
+ *
+ * <p>Threads (see docs/runtime.md): one <em>event loop</em> owns the core — it takes ticks, inbound messages and
+ * requests from a queue, and for each batch carries out the core's {@link Ready}: send the leader's appends, write
+ * the log store (fsync when required), send the messages that depend on the write, hand committed entries to the
+ * apply thread. Requests that arrive while a write is in progress are batched into the next one (group commit).
+ * One <em>apply thread</em> runs the {@link StateMachine} in log order and completes futures; a slow state machine
+ * delays applies and reads but not replication. Futures and listeners never run on the event loop.
+ *
+ * <p>Guarantees: a proposal's future completes with the state machine's result only once its entry is committed
+ * and applied on this node; otherwise it fails with a {@link RaftException} that says whether the command may
+ * still take effect. A read's future completes with a linearizable answer (ReadIndex, thesis §6.4): it reflects
+ * every write acknowledged before the read was called. Reads never go through the log. During an election the
+ * cluster answers nothing: requests made while no leader is known wait for one (up to
+ * {@link RaftConfig#requestTimeout()}) and are retried where that is safe (reads, and proposals that were never
+ * appended); then they fail with a timeout — never with a wrong answer.
+ *
+ * <p>All public methods are thread-safe.
+ */
+public final class RaftNode implements AutoCloseable {
+    private static final int MAX_INPUTS_PER_BATCH = 4096;
+
+    private final RaftConfig config;
+    private final LogStore store;
+    private final Transport transport;
+    private final NodeEnvironment env;
+    private final boolean ownsEnvironment;
+    private final Executor loop;
+    private final Applier applier;
+    private final RaftCore core;
+
+    private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final AtomicInteger pendingRequests = new AtomicInteger();
+    private final List<RaftListener> listeners = new CopyOnWriteArrayList<>();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private volatile boolean running = true;
+    private volatile Throwable failure;
+    private volatile NodeStatus loopStatus;
+    private final AutoCloseable ticker;
+
+    // Event-loop confined.
+    private final Map<Long, CompletableFuture<Payload>> forwarded = new HashMap<>();
+    private final Map<Long, Payload> forwardedCommands = new HashMap<>();
+    private final Map<Long, PendingRead> reads = new HashMap<>();
+    /** Requests waiting for a leader to be known; retried when one is (each is safe to retry: nothing appended). */
+    private final java.util.ArrayDeque<Runnable> awaitingLeader = new java.util.ArrayDeque<>();
+    private long nextRequestId = 1;
+    private boolean stopped;
+    private Role lastRole;
+    private long lastTerm = -1;
+    private long lastLeader = -1;
+
+    private record PendingRead(Payload query, CompletableFuture<Payload> future) {
+    }
+
+    private RaftNode(RaftConfig config, LogStore store, Transport transport, StateMachine stateMachine,
+                     NodeEnvironment env, boolean ownsEnvironment) {
+        this.config = config;
+        this.store = store;
+        this.transport = transport;
+        this.env = env;
+        this.ownsEnvironment = ownsEnvironment;
+        this.loop = env.newSerialExecutor("flotilla-" + config.nodeId() + "-loop");
+        this.applier = new Applier(stateMachine, env.newSerialExecutor("flotilla-" + config.nodeId() + "-apply"));
+        this.core = RaftCore.restore(config.coreConfig(), store, env.random());
+        publishStatus();
+        transport.start(this::receive);
+        this.ticker = env.scheduleAtFixedRate(config.tickInterval(), () -> submit(core::tick));
+    }
+
+    /**
+     * Starts a node on real threads. {@code store} holds the node's log from earlier runs, if any (the state
+     * machine must be fresh: the node re-applies its committed log). The node owns {@code transport} (it closes
+     * it); the caller keeps {@code store} and may close it after {@link #close()}.
+     */
+    public static RaftNode start(RaftConfig config, LogStore store, Transport transport, StateMachine stateMachine) {
+        return new RaftNode(config, store, transport, stateMachine, NodeEnvironment.threaded(), true);
+    }
+
+    /** Starts a node in a given environment (the simulator's virtual threads and clock, for instance). */
+    public static RaftNode start(RaftConfig config, LogStore store, Transport transport, StateMachine stateMachine,
+                                 NodeEnvironment environment) {
+        return new RaftNode(config, store, transport, stateMachine, environment, false);
+    }
+
+    // ---------------------------------------------------------------- host API
+
+    /**
+     * Proposes a command. The future completes with the state machine's result once the command is committed and
+     * applied on this node. On a follower the command is forwarded to the leader (unless
+     * {@link RaftConfig#forwardProposals()} is off). It fails with {@link NotLeaderException},
+     * {@link OverloadedException}, {@link ProposalLostException} or {@link NodeClosedException} when the command
+     * definitely did not and will not take effect, and with {@link IndeterminateOutcomeException} when it may have
+     * (timeout, shutdown).
+     */
+    public CompletableFuture<Payload> propose(Payload command) {
+        Objects.requireNonNull(command, "command");
+        CompletableFuture<Payload> future = admit();
+        if (!future.isDone()) {
+            submit(() -> proposeOnLoop(command, future));
+            timeout(future, () -> new IndeterminateOutcomeException("no outcome within " + config.requestTimeout()
+                    + " (no leader, or this node is cut off); the command may still commit"));
+        }
+        return future;
+    }
+
+    /**
+     * Runs a read-only query linearizably: the answer reflects every write acknowledged before this call. Fails
+     * with {@link NotLeaderException} (no leader known, or the leader stepped down) or {@link RaftTimeoutException};
+     * either way a retry is safe.
+     */
+    public CompletableFuture<Payload> read(Payload query) {
+        Objects.requireNonNull(query, "query");
+        CompletableFuture<Payload> future = admit();
+        if (!future.isDone()) {
+            submit(() -> readOnLoop(query, future));
+            timeout(future, () -> new RaftTimeoutException("no read index within " + config.requestTimeout()
+                    + " (no leader, or this node is cut off)"));
+        }
+        return future;
+    }
+
+    /** The node's current state. */
+    public NodeStatus status() {
+        NodeStatus s = loopStatus;
+        return new NodeStatus(s.id(), s.role(), s.term(), s.leaderId(), s.commitIndex(), s.lastIndex(),
+                applier.appliedIndex(), running);
+    }
+
+    /** Registers a listener for role, term and leader changes (called on the apply thread). */
+    public void addListener(RaftListener listener) {
+        listeners.add(Objects.requireNonNull(listener));
+    }
+
+    /** Why the node stopped on its own (a storage error, a broken invariant), or null. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** This node's id. */
+    public long id() {
+        return config.nodeId();
+    }
+
+    /**
+     * Stops the node: no more ticks or messages, the transport closed, pending requests failed (proposals that
+     * were appended with {@link IndeterminateOutcomeException}). The log store is left open for the caller.
+     */
+    public CompletableFuture<Void> closeAsync() {
+        if (running) {
+            running = false;
+            closeQuietly(ticker);
+            submit(() -> stop("the node was closed"));
+        }
+        return closed;
+    }
+
+    /** {@link #closeAsync()}, waiting up to 10 seconds for the node's threads to finish. */
+    @Override
+    public void close() {
+        try {
+            closeAsync().get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            throw new IllegalStateException("node " + id() + " did not close in time", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- event loop
+
+    private CompletableFuture<Payload> admit() {
+        CompletableFuture<Payload> future = new CompletableFuture<>();
+        if (!running) {
+            future.completeExceptionally(new NodeClosedException("node " + id() + " is not running"
+                    + (failure == null ? "" : ": " + failure)));
+        } else if (pendingRequests.incrementAndGet() > config.maxPendingRequests()) {
+            pendingRequests.decrementAndGet();
+            future.completeExceptionally(new OverloadedException(config.maxPendingRequests()
+                    + " requests are already pending on node " + id()));
+        } else {
+            future.whenComplete((r, e) -> pendingRequests.decrementAndGet());
+        }
+        return future;
+    }
+
+    private void timeout(CompletableFuture<Payload> future, java.util.function.Supplier<RaftException> error) {
+        AutoCloseable t = env.schedule(config.requestTimeout(), () -> future.completeExceptionally(error.get()));
+        future.whenComplete((r, e) -> closeQuietly(t));
+    }
+
+    private void receive(Message m) {
+        if (running) {
+            submit(() -> core.step(m));
+        }
+    }
+
+    private void submit(Runnable input) {
+        inbox.add(input);
+        if (drainScheduled.compareAndSet(false, true)) {
+            loop.execute(this::drain);
+        }
+    }
+
+    /** One turn of the event loop: take the queued inputs, then carry out the core's Ready batches. */
+    private void drain() {
+        drainScheduled.set(false);
+        if (stopped) {
+            inbox.clear();
+            return;
+        }
+        try {
+            Runnable input;
+            int n = 0;
+            while (n++ < MAX_INPUTS_PER_BATCH && (input = inbox.poll()) != null) {
+                if (running || failure == null) {
+                    input.run();
+                }
+            }
+            if (core.leaderId() != 0 && !awaitingLeader.isEmpty()) {
+                List<Runnable> retry = List.copyOf(awaitingLeader);
+                awaitingLeader.clear();
+                retry.forEach(Runnable::run);
+            }
+            if (failure == null) {
+                handleReadies();
+                publishStatus();
+            }
+        } catch (RuntimeException e) {
+            failure = e; // a storage error or a broken invariant: stop rather than run on state we cannot trust
+            running = false;
+            closeQuietly(ticker);
+            stop("stopped on error: " + e);
+        }
+        if (!inbox.isEmpty() && drainScheduled.compareAndSet(false, true)) {
+            loop.execute(this::drain);
+        }
+    }
+
+    private void handleReadies() {
+        while (core.hasReady()) {
+            Ready rd = core.ready();
+            rd.messages().forEach(transport::send);          // a leader's appends leave before its own write
+            if (rd.needsPersist()) {
+                store.save(rd.hardState(), rd.entries(), rd.mustSync());
+            }
+            rd.messagesAfterPersist().forEach(transport::send); // votes and acks only once durable
+            if (!rd.committed().isEmpty()) {
+                applier.apply(rd.committed());
+            }
+            rd.outcomes().forEach(this::onOutcome);
+            core.advance(rd);
+        }
+    }
+
+    private void proposeOnLoop(Payload command, CompletableFuture<Payload> future) {
+        if (future.isDone()) {
+            return;
+        }
+        ProposeResult r = core.propose(List.of(command));
+        if (r instanceof ProposeResult.Accepted a) {
+            applier.awaitProposal(a.firstIndex(), a.term(), future);
+        } else if (r instanceof ProposeResult.NotLeader nl) {
+            if (config.forwardProposals() && nl.leaderId() == 0) {
+                awaitingLeader.add(() -> proposeOnLoop(command, future)); // an election is on: wait for its leader
+            } else if (config.forwardProposals()) {
+                long requestId = nextRequestId++;
+                forwarded.put(requestId, future);
+                future.whenComplete((x, e) -> submit(() -> {
+                    forwarded.remove(requestId);
+                    forwardedCommands.remove(requestId);
+                }));
+                core.forwardProposal(requestId, List.of(command));
+                forwardedCommands.put(requestId, command);
+            } else {
+                future.completeExceptionally(notLeader(nl.leaderId()));
+            }
+        } else if (r instanceof ProposeResult.Overloaded o) {
+            future.completeExceptionally(new OverloadedException("the leader has " + o.uncommittedBytes()
+                    + " bytes uncommitted (limit " + config.maxUncommittedBytes() + ")"));
+        }
+    }
+
+    private void readOnLoop(Payload query, CompletableFuture<Payload> future) {
+        if (future.isDone()) {
+            return;
+        }
+        if (core.leaderId() == 0) {
+            awaitingLeader.add(() -> readOnLoop(query, future)); // an election is on: wait for its leader
+            return;
+        }
+        long requestId = nextRequestId++;
+        reads.put(requestId, new PendingRead(query, future));
+        future.whenComplete((x, e) -> submit(() -> reads.remove(requestId)));
+        core.readIndex(requestId);
+    }
+
+    private void onOutcome(RequestOutcome o) {
+        if (o instanceof RequestOutcome.ReadIndexReady r) {
+            PendingRead read = reads.remove(r.requestId());
+            if (read != null) {
+                applier.awaitRead(r.readIndex(), read.query(), read.future());
+            }
+        } else if (o instanceof RequestOutcome.ReadIndexFailed r) {
+            PendingRead read = reads.remove(r.requestId());
+            if (read != null) {
+                awaitingLeader.add(() -> readOnLoop(read.query(), read.future())); // reads are always safe to retry
+            }
+        } else if (o instanceof RequestOutcome.ProposalAppended p) {
+            CompletableFuture<Payload> future = forwarded.remove(p.requestId());
+            forwardedCommands.remove(p.requestId());
+            if (future != null) {
+                applier.awaitProposal(p.firstIndex(), p.term(), future);
+            }
+        } else if (o instanceof RequestOutcome.ProposalRejected p) {
+            CompletableFuture<Payload> future = forwarded.remove(p.requestId());
+            Payload command = forwardedCommands.remove(p.requestId());
+            if (future == null) {
+                return;
+            }
+            if (p.overloaded()) {
+                future.completeExceptionally(new OverloadedException("the leader refused the command: too much "
+                        + "uncommitted data"));
+            } else {
+                awaitingLeader.add(() -> proposeOnLoop(command, future)); // not appended anywhere: safe to retry
+            }
+        }
+    }
+
+    private NotLeaderException notLeader(long leaderId) {
+        return new NotLeaderException(leaderId, config.members().get(leaderId));
+    }
+
+    private void publishStatus() {
+        Role role = core.role();
+        long term = core.term();
+        long leader = core.leaderId();
+        loopStatus = new NodeStatus(id(), role, term, leader, core.commitIndex(), core.lastIndex(),
+                applier.appliedIndex(), running);
+        if (role != lastRole || term != lastTerm) {
+            applier.execute(() -> listeners.forEach(l -> l.onRoleChange(role, term)));
+        }
+        if (leader != lastLeader) {
+            applier.execute(() -> listeners.forEach(l -> l.onLeaderChange(leader, term)));
+        }
+        lastRole = role;
+        lastTerm = term;
+        lastLeader = leader;
+    }
+
+    private void stop(String why) {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        closeQuietly(transport);
+        forwarded.values().forEach(f -> f.completeExceptionally(new IndeterminateOutcomeException(
+                "the node stopped (" + why + ") before the leader answered; the command may still commit")));
+        forwarded.clear();
+        forwardedCommands.clear();
+        awaitingLeader.clear();
+        reads.values().forEach(r -> r.future().completeExceptionally(new NodeClosedException(why)));
+        reads.clear();
+        inbox.clear();
+        applier.failAll(why);
+        applier.execute(() -> {
+            closed.complete(null);
+            if (ownsEnvironment) {
+                env.close();
+            }
+        });
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // closing is best effort
+        }
+    }
+}

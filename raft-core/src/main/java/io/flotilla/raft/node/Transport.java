@@ -1,0 +1,25 @@
+package io.flotilla.raft.node;
+
+import io.flotilla.raft.message.Message;
+
+import java.util.function.Consumer;
+
+/**
+ * Moves {@link Message}s between the members of a Raft group. A transport sends messages; it is not an RPC per
+ * message kind. Raft tolerates loss, duplication and reordering, so a transport may drop a message it cannot
+ * deliver (full queue, peer down) rather than block or retry forever.
+ *
+ * <p>Threading: {@link #send} is called from the node's event loop and must never block it. The receiver given
+ * to {@link #start} may be called from any thread (the node hands messages to its event loop itself).
+ */
+public interface Transport extends AutoCloseable {
+    /** Starts delivering messages addressed to this node to {@code receiver}. Called once, by the node. */
+    void start(Consumer<Message> receiver);
+
+    /** Sends a message to {@code message.to()}, or drops it. Never blocks. */
+    void send(Message message);
+
+    /** Stops sending and delivering. Called by the node when it closes. */
+    @Override
+    void close();
+}

@@ -1,0 +1,191 @@
+package io.flotilla.raft.node;
+
+import io.flotilla.raft.core.Role;
+import io.flotilla.raft.log.InMemoryLogStore;
+import io.flotilla.raft.log.Payload;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** A three-node cluster of real {@link RaftNode}s in one JVM, on the {@link LocalNetwork}. */
+class RaftNodeClusterTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private final LocalNetwork network = new LocalNetwork();
+    private final Map<Long, String> members = Map.of(1L, "node-1:7001", 2L, "node-2:7002", 3L, "node-3:7003");
+    private final Map<Long, InMemoryLogStore> stores = new TreeMap<>();
+    private final Map<Long, RaftNode> nodes = new TreeMap<>();
+
+    private RaftNode start(long id, RaftConfig config) {
+        RaftNode node = RaftNode.start(config, stores.computeIfAbsent(id, k -> new InMemoryLogStore()),
+                network.transport(id), new KvStateMachine());
+        nodes.put(id, node);
+        return node;
+    }
+
+    private RaftConfig config(long id) {
+        return RaftConfig.of(1, id, members).withRequestLimits(Duration.ofSeconds(2), 1000);
+    }
+
+    private void startAll() {
+        for (long id : members.keySet()) {
+            start(id, config(id));
+        }
+    }
+
+    @AfterEach
+    void closeAll() {
+        nodes.values().forEach(RaftNode::closeAsync);
+    }
+
+    private RaftNode awaitLeader() {
+        return await().atMost(WAIT).until(() -> nodes.values().stream()
+                .filter(n -> n.status().running() && n.status().role() == Role.LEADER).findFirst().orElse(null),
+                n -> n != null);
+    }
+
+    private List<RaftNode> followers(RaftNode leader) {
+        return nodes.values().stream().filter(n -> n != leader && n.status().running()).toList();
+    }
+
+    private static String get(CompletableFuture<Payload> f) throws Exception {
+        return f.get(WAIT.toSeconds(), TimeUnit.SECONDS).toStringUtf8();
+    }
+
+    private static String put(RaftNode n, String key, String value) throws Exception {
+        return get(n.propose(Payload.ofUtf8("put " + key + " " + value)));
+    }
+
+    @Test
+    void aProposalOnTheLeaderCompletesWithTheStateMachinesResult() throws Exception {
+        startAll();
+        RaftNode leader = awaitLeader();
+        assertThat(put(leader, "balance", "100")).isEqualTo("100");
+        assertThat(get(leader.propose(Payload.ofUtf8("append balance 25")))).isEqualTo("10025");
+    }
+
+    @Test
+    void aProposalOnAFollowerIsForwardedToTheLeader() throws Exception {
+        startAll();
+        RaftNode follower = followers(awaitLeader()).get(0);
+        assertThat(put(follower, "x", "from-follower")).isEqualTo("from-follower");
+        assertThat(get(follower.propose(Payload.ofUtf8("incr n")))).isEqualTo("1");
+    }
+
+    @Test
+    void withoutForwardingAFollowerFailsFastNamingTheLeaderAndItsAddress() throws Exception {
+        for (long id : members.keySet()) {
+            start(id, config(id).withForwardProposals(false));
+        }
+        RaftNode leader = awaitLeader();
+        RaftNode follower = followers(leader).get(0);
+        await().atMost(WAIT).until(() -> follower.status().leaderId() == leader.id());
+        assertThatThrownBy(() -> follower.propose(Payload.ofUtf8("put a b")).get())
+                .isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfSatisfying(NotLeaderException.class, e -> {
+                    assertThat(e.leaderId()).isEqualTo(leader.id());
+                    assertThat(e.leaderAddress()).isEqualTo(members.get(leader.id()));
+                    assertThat(e.mayHaveTakenEffect()).isFalse();
+                });
+    }
+
+    @Test
+    void afterAWriteIsAcknowledgedEveryNodeReadsIt() throws Exception {
+        startAll();
+        RaftNode leader = awaitLeader();
+        for (int i = 1; i <= 20; i++) {
+            put(nodes.get((long) (i % 3) + 1), "k", "v" + i);
+            for (RaftNode n : nodes.values()) {
+                assertThat(get(n.read(Payload.ofUtf8("get k")))).as("read on node %d after write %d", n.id(), i)
+                        .isEqualTo("v" + i);
+            }
+        }
+        assertThat(leader.status().commitIndex()).isGreaterThanOrEqualTo(21);
+    }
+
+    @Test
+    void whenTheLeaderDiesANewOneIsElectedAndProposalsSucceedAgain() throws Exception {
+        startAll();
+        RaftNode first = awaitLeader();
+        put(first, "k", "before");
+        first.close();
+        RaftNode second = awaitLeader();
+        assertThat(second).isNotSameAs(first);
+        assertThat(second.status().term()).isGreaterThan(first.status().term());
+        assertThat(get(second.read(Payload.ofUtf8("get k")))).isEqualTo("before");
+        RaftNode other = followers(second).get(0);
+        assertThat(put(other, "k", "after")).isEqualTo("after");
+        assertThat(get(second.read(Payload.ofUtf8("get k")))).isEqualTo("after");
+    }
+
+    @Test
+    void aNodeRestartedOnItsLogStoreRejoinsWithItsState() throws Exception {
+        startAll();
+        RaftNode leader = awaitLeader();
+        put(leader, "k", "1");
+        RaftNode follower = followers(leader).get(0);
+        long id = follower.id();
+        follower.close();
+        put(leader, "k", "2");
+        RaftNode restarted = start(id, config(id));
+        assertThat(get(restarted.read(Payload.ofUtf8("get k")))).isEqualTo("2");
+        await().atMost(WAIT).until(() -> restarted.status().applied() >= leader.status().commitIndex());
+    }
+
+    @Test
+    void anIsolatedNodeAnswersReadsWithErrorsNeverWithStaleData() throws Exception {
+        startAll();
+        RaftNode leader = awaitLeader();
+        put(leader, "k", "old");
+        RaftNode follower = followers(leader).get(0);
+        await().atMost(WAIT).until(() -> follower.status().applied() >= leader.status().commitIndex());
+        network.isolate(follower.id());
+        put(leader, "k", "new");
+        assertThatThrownBy(() -> follower.read(Payload.ofUtf8("get k")).get(WAIT.toSeconds(), TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfAny(RaftTimeoutException.class, NotLeaderException.class)
+                .satisfies(e -> assertThat(((RaftException) e).mayHaveTakenEffect()).isFalse());
+        network.reconnect(follower.id());
+        await().atMost(WAIT).untilAsserted(() -> assertThat(get(follower.read(Payload.ofUtf8("get k")))).isEqualTo("new"));
+    }
+
+    @Test
+    void aFullRequestQueueFailsFastWithOverloaded() throws Exception {
+        for (long id : members.keySet()) {
+            start(id, RaftConfig.of(1, id, members).withRequestLimits(Duration.ofSeconds(30), 2));
+        }
+        RaftNode leader = awaitLeader();
+        RaftNode follower = followers(leader).get(0);
+        network.isolate(follower.id());
+        List<CompletableFuture<Payload>> stuck = new ArrayList<>();
+        stuck.add(follower.read(Payload.ofUtf8("get k")));
+        stuck.add(follower.read(Payload.ofUtf8("get k")));
+        assertThatThrownBy(() -> follower.propose(Payload.ofUtf8("put k v")).get())
+                .cause().isInstanceOf(OverloadedException.class);
+        network.reconnect(follower.id());
+        follower.close();
+        for (CompletableFuture<Payload> f : stuck) {
+            assertThat(f).isCompletedExceptionally();
+        }
+    }
+
+    @Test
+    void aCommandTheStateMachineRejectsFailsItsProposalOnly() throws Exception {
+        startAll();
+        RaftNode leader = awaitLeader();
+        assertThatThrownBy(() -> leader.propose(Payload.ofUtf8("frobnicate k")).get(WAIT.toSeconds(), TimeUnit.SECONDS))
+                .cause().isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown command");
+        assertThat(put(leader, "k", "still-fine")).isEqualTo("still-fine");
+    }
+}
