@@ -71,6 +71,9 @@ public final class RaftCore {
     /** Leader only: (last index, bytes) of each batch appended in this term and not yet committed. */
     private final ArrayDeque<long[]> uncommittedBatches = new ArrayDeque<>();
     private long uncommittedBytes;
+    /** Leader only: the most recent forwarded request ids of each follower in this term, to drop duplicates. */
+    private final TreeMap<Long, java.util.LinkedHashSet<Long>> forwardedSeen = new TreeMap<>();
+    private static final int FORWARDED_REMEMBERED = 4096;
 
     /** A read-index request being confirmed; {@code from} is this node or the follower that asked. */
     private record PendingRead(long requestId, long from, long seq, long readIndex) {
@@ -279,8 +282,11 @@ public final class RaftCore {
             outcomes.add(r.success() ? new RequestOutcome.ReadIndexReady(r.requestId(), r.readIndex())
                     : new RequestOutcome.ReadIndexFailed(r.requestId(), r.leaderId()));
         } else if (m instanceof ForwardProposal f) {
-            ProposeResult r = role == Role.LEADER ? propose(f.commands()) : new ProposeResult.NotLeader(leaderId);
-            send(forwardResponse(f, r));
+            if (role != Role.LEADER || f.term() != currentTerm) {
+                send(forwardResponse(f, new ProposeResult.NotLeader(role == Role.LEADER ? id : leaderId)));
+            } else if (firstSightOfForward(f)) {
+                send(forwardResponse(f, propose(f.commands())));
+            }
         } else if (m instanceof ForwardProposalResponse r) {
             outcomes.add(switch (r.outcome()) {
                 case APPENDED -> new RequestOutcome.ProposalAppended(r.requestId(), r.firstIndex(), r.lastIndex(),
@@ -290,6 +296,23 @@ public final class RaftCore {
             });
         } else {
             return false;
+        }
+        return true;
+    }
+
+    /**
+     * A forwarded proposal is not idempotent, and networks duplicate messages: the leader appends each (follower,
+     * request id) at most once in its term. It takes only proposals sent in its own term, so a copy delayed past a
+     * restart or a new term is refused (safely: nothing is appended, and the follower has its answer already).
+     */
+    private boolean firstSightOfForward(ForwardProposal f) {
+        java.util.LinkedHashSet<Long> seen = forwardedSeen.computeIfAbsent(f.from(), k -> new java.util.LinkedHashSet<>());
+        if (!seen.add(f.requestId())) {
+            droppedMessages++;
+            return false;
+        }
+        if (seen.size() > FORWARDED_REMEMBERED) {
+            seen.remove(seen.iterator().next());
         }
         return true;
     }
@@ -371,6 +394,7 @@ public final class RaftCore {
             reads.clear();
         }
         progress.clear();
+        forwardedSeen.clear();
         uncommittedBatches.clear();
         uncommittedBytes = 0;
         sendSeq = 0;

@@ -70,7 +70,7 @@ public final class RaftNode implements AutoCloseable {
     private final Map<Long, PendingRead> reads = new HashMap<>();
     /** Requests waiting for a leader to be known; retried when one is (each is safe to retry: nothing appended). */
     private final java.util.ArrayDeque<Runnable> awaitingLeader = new java.util.ArrayDeque<>();
-    private long nextRequestId = 1;
+    private long nextRequestId;
     private boolean stopped;
     private Role lastRole;
     private long lastTerm = -1;
@@ -88,7 +88,10 @@ public final class RaftNode implements AutoCloseable {
         this.ownsEnvironment = ownsEnvironment;
         this.loop = env.newSerialExecutor("flotilla-" + config.nodeId() + "-loop");
         this.applier = new Applier(stateMachine, env.newSerialExecutor("flotilla-" + config.nodeId() + "-apply"));
-        this.core = RaftCore.restore(config.coreConfig(), store, env.random());
+        java.util.random.RandomGenerator random = env.random();
+        this.core = RaftCore.restore(config.coreConfig(), store, random);
+        // Request ids start at a random point so that a restarted node never reuses its previous ids.
+        this.nextRequestId = 1 + (random.nextLong() >>> 2);
         publishStatus();
         transport.start(this::receive);
         this.ticker = env.scheduleAtFixedRate(config.tickInterval(), () -> submit(core::tick));

@@ -18,6 +18,13 @@ public final class SimulationFailure extends RuntimeException {
         this.seed = seed;
     }
 
+    /** A failure with a complete message (rule, detail, seed and replay command). */
+    SimulationFailure(String rule, String message, long seed) {
+        super(message);
+        this.rule = rule;
+        this.seed = seed;
+    }
+
     /** The invariant that failed, e.g. "Election Safety". */
     public String rule() {
         return rule;

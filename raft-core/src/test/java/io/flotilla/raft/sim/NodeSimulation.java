@@ -1,0 +1,472 @@
+package io.flotilla.raft.sim;
+
+import io.flotilla.raft.codec.MessageCodec;
+import io.flotilla.raft.linearizability.CheckResult;
+import io.flotilla.raft.linearizability.KvModel;
+import io.flotilla.raft.linearizability.Linearizability;
+import io.flotilla.raft.linearizability.Operation;
+import io.flotilla.raft.log.Payload;
+import io.flotilla.raft.message.Message;
+import io.flotilla.raft.node.KvStateMachine;
+import io.flotilla.raft.node.NodeEnvironment;
+import io.flotilla.raft.node.RaftConfig;
+import io.flotilla.raft.node.RaftException;
+import io.flotilla.raft.node.RaftNode;
+import io.flotilla.raft.node.Transport;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
+
+/**
+ * A deterministic simulation of whole {@link RaftNode}s — event loop, apply thread, timers, request futures — on
+ * virtual executors and a virtual clock (FoundationDB-style interface swapping through {@link NodeEnvironment}),
+ * over a network that drops, delays, reorders and duplicates messages (each one encoded and decoded by the real
+ * codec) and partitions nodes, with crashes that lose unsynced writes. Concurrent clients issue puts, appends and
+ * linearizable reads on a few keys against random nodes; after the faults heal, the history of completed
+ * operations must be linearizable ({@link Linearizability} with {@link KvModel}), every node must converge, and
+ * writes must succeed again. One seed drives everything.
+ */
+public final class NodeSimulation {
+    private static final Duration TICK = Duration.ofMillis(10);
+    private static final List<String> KEYS = List.of("a", "b", "c");
+
+    private record Event(long time, long seq, Runnable action) {
+    }
+
+    /** Statistics of a passing run. */
+    public record Result(long seed, int nodes, int completedWrites, int completedReads, int indeterminateWrites,
+                         int failedRequests, int crashes, int writesAfterHealing, long virtualMillis) {
+    }
+
+    private final long seed;
+    private final SplittableRandom rnd;
+    private final PriorityQueue<Event> queue = new PriorityQueue<>(
+            (a, b) -> a.time != b.time ? Long.compare(a.time, b.time) : Long.compare(a.seq, b.seq));
+    private long now;
+    private long seq;
+    private final int nodeCount;
+    private final double lossRate;
+    private final double duplicateRate;
+    private final int maxDelay;
+    private final Map<Long, String> members = new TreeMap<>();
+    private final List<SimMember> nodes = new ArrayList<>();
+    private final int[] group;
+    /** Faults (loss, duplication, crashes, partitions) are injected until the schedule heals. */
+    private boolean faults = true;
+    /** Clients issue operations until this is cleared, some time after healing. */
+    private boolean clientsActive = true;
+    private final List<Operation<KvModel.Input, KvModel.Output>> history = new ArrayList<>();
+    private final Client[] clients;
+    private int failed;
+    private int crashes;
+    private int writesAfterHealing;
+    private long healedAt = Long.MAX_VALUE;
+
+    public NodeSimulation(long seed, int nodeCount) {
+        this.seed = seed;
+        this.rnd = new SplittableRandom(seed);
+        this.nodeCount = nodeCount;
+        this.lossRate = rnd.nextDouble() * 0.1;
+        this.duplicateRate = rnd.nextDouble() * 0.05;
+        this.maxDelay = 1 + rnd.nextInt(15);
+        this.group = new int[nodeCount];
+        for (long id = 1; id <= nodeCount; id++) {
+            members.put(id, "sim-node-" + id);
+        }
+        for (long id = 1; id <= nodeCount; id++) {
+            SimMember m = new SimMember(id);
+            nodes.add(m);
+            m.start();
+        }
+        clients = new Client[3 + rnd.nextInt(3)];
+        for (int i = 0; i < clients.length; i++) {
+            clients[i] = new Client(i + 1);
+        }
+    }
+
+    /** Runs the schedule; throws {@link SimulationFailure} naming the seed if a check fails. */
+    public Result run() {
+        long chaosEnd = 4000 + rnd.nextInt(4000);
+        long stopClients = chaosEnd + 3000;
+        long deadline = stopClients + 3000;
+        for (Client c : clients) {
+            at(rnd.nextInt(200), c::next);
+        }
+        for (long t = 100; t < chaosEnd; t += 100) {
+            at(t + rnd.nextInt(100), this::nemesis);
+        }
+        at(chaosEnd, this::heal);
+        at(stopClients, () -> clientsActive = false);
+        while (!queue.isEmpty() && now <= deadline) {
+            Event e = queue.poll();
+            now = e.time;
+            e.action.run();
+            if (now > stopClients && idle() && converged()) {
+                break;
+            }
+        }
+        if (!idle() || !converged()) {
+            throw failure("Liveness", "no convergence " + (deadline - chaosEnd) + " ms after healing: clients idle="
+                    + idle() + ", nodes " + describe());
+        }
+        if (writesAfterHealing == 0) {
+            throw failure("Liveness", "no write succeeded after healing");
+        }
+        CheckResult check = Linearizability.check(new KvModel(), history, Duration.ofSeconds(30));
+        if (check.outcome() != CheckResult.Outcome.OK) {
+            throw failure("Linearizability", check.outcome() + "\n" + check.report());
+        }
+        int writes = 0;
+        int reads = 0;
+        int pending = 0;
+        for (Operation<KvModel.Input, KvModel.Output> op : history) {
+            if (op.isPending()) {
+                pending++;
+            } else if (op.input() instanceof KvModel.Get) {
+                reads++;
+            } else {
+                writes++;
+            }
+        }
+        return new Result(seed, nodeCount, writes, reads, pending, failed, crashes, writesAfterHealing, now);
+    }
+
+    private SimulationFailure failure(String rule, String detail) {
+        return new SimulationFailure(rule, rule + " violated at t=" + now + "ms: " + detail + "\n  seed=" + seed
+                + " nodes=" + nodeCount + "\n  replay: " + replayCommand(seed, nodeCount), seed);
+    }
+
+    /** The one command that replays a schedule. */
+    public static String replayCommand(long seed, int nodes) {
+        return "mvn -pl raft-core test -Dtest=NodeSimulationTest#replay -Dflotilla.sim.seed=" + seed
+                + " -Dflotilla.sim.nodes=" + nodes;
+    }
+
+    private void at(long time, Runnable action) {
+        queue.add(new Event(time, seq++, action));
+    }
+
+    // ---------------------------------------------------------------- nodes
+
+    /** One server: a RaftNode on a crash-prone store, with an environment of virtual threads. */
+    private final class SimMember {
+        final long id;
+        final SimLogStore store = new SimLogStore();
+        RaftNode node;
+        Env env;
+        SimTransport transport;
+        boolean up;
+
+        SimMember(long id) {
+            this.id = id;
+        }
+
+        void start() {
+            env = new Env(this);
+            transport = new SimTransport(id);
+            RaftConfig config = RaftConfig.of(1, id, members)
+                    .withTiming(TICK, Duration.ofMillis(150), Duration.ofMillis(30))
+                    .withRequestLimits(Duration.ofMillis(1500), 100);
+            up = true;
+            node = RaftNode.start(config, store, transport, new KvStateMachine(), env);
+        }
+
+        void crash() {
+            up = false; // its executors and timers go silent: in-flight work and futures are lost with the process
+            store.crash(rnd);
+            crashes++;
+            for (Client c : clients) {
+                c.nodeCrashed(this);
+            }
+        }
+    }
+
+    /** Virtual threads and timers of one incarnation of a node. */
+    private final class Env implements NodeEnvironment {
+        private final SimMember member;
+
+        Env(SimMember member) {
+            this.member = member;
+        }
+
+        boolean alive() {
+            return member.up && member.env == this;
+        }
+
+        @Override
+        public Executor newSerialExecutor(String name) {
+            return new SimExecutor(this);
+        }
+
+        @Override
+        public AutoCloseable schedule(Duration delay, Runnable task) {
+            boolean[] cancelled = {false};
+            at(now + Math.max(1, delay.toMillis()), () -> {
+                if (!cancelled[0] && alive()) {
+                    task.run();
+                }
+            });
+            return () -> cancelled[0] = true;
+        }
+
+        @Override
+        public AutoCloseable scheduleAtFixedRate(Duration period, Runnable task) {
+            boolean[] cancelled = {false};
+            long skew = rnd.nextInt(3);
+            Runnable[] repeat = new Runnable[1];
+            repeat[0] = () -> {
+                if (!cancelled[0] && alive()) {
+                    task.run();
+                    at(now + period.toMillis() + skew, repeat[0]);
+                }
+            };
+            at(now + period.toMillis(), repeat[0]);
+            return () -> cancelled[0] = true;
+        }
+
+        @Override
+        public RandomGenerator random() {
+            return new SplittableRandom(rnd.nextLong());
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** A serial executor whose tasks run as simulation events, a little later than submitted. */
+    private final class SimExecutor implements Executor {
+        private final Env env;
+        private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+        private boolean scheduled;
+
+        SimExecutor(Env env) {
+            this.env = env;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            tasks.add(task);
+            if (!scheduled) {
+                scheduled = true;
+                at(now + rnd.nextInt(2), this::runNext);
+            }
+        }
+
+        private void runNext() {
+            scheduled = false;
+            if (!env.alive()) {
+                tasks.clear();
+                return;
+            }
+            Runnable task = tasks.poll();
+            if (task != null) {
+                task.run();
+            }
+            if (!tasks.isEmpty()) {
+                scheduled = true;
+                at(now + rnd.nextInt(2), this::runNext);
+            }
+        }
+    }
+
+    /** A node's transport: every message crosses the simulated network as encoded bytes. */
+    private final class SimTransport implements Transport {
+        private final long id;
+        private Consumer<Message> receiver;
+        private boolean open = true;
+
+        SimTransport(long id) {
+            this.id = id;
+        }
+
+        @Override
+        public void start(Consumer<Message> receiver) {
+            this.receiver = receiver;
+        }
+
+        @Override
+        public void send(Message m) {
+            if (!open) {
+                return;
+            }
+            byte[] wire = MessageCodec.encode(m);
+            int copies = faults && rnd.nextDouble() < duplicateRate ? 2 : 1;
+            for (int i = 0; i < copies; i++) {
+                if (faults && rnd.nextDouble() < lossRate) {
+                    continue;
+                }
+                at(now + 1 + rnd.nextInt(maxDelay), () -> deliver(id, wire));
+            }
+        }
+
+        @Override
+        public void close() {
+            open = false;
+        }
+    }
+
+    private void deliver(long from, byte[] wire) {
+        Message m = MessageCodec.decode(wire);
+        SimMember to = nodes.get((int) m.to() - 1);
+        if (to.up && to.transport.open && group[(int) from - 1] == group[(int) m.to() - 1]) {
+            to.transport.receiver.accept(m);
+        }
+    }
+
+    private void nemesis() {
+        if (!faults) {
+            return;
+        }
+        if (rnd.nextDouble() < 0.04) {
+            SimMember m = nodes.get(rnd.nextInt(nodeCount));
+            if (m.up) {
+                m.crash();
+                at(now + 200 + rnd.nextInt(1500), () -> {
+                    if (!m.up) {
+                        m.start();
+                    }
+                });
+            }
+        }
+        if (rnd.nextDouble() < 0.04) {
+            for (int i = 0; i < group.length; i++) {
+                group[i] = rnd.nextInt(2);
+            }
+            at(now + 200 + rnd.nextInt(1500), () -> java.util.Arrays.fill(group, 0));
+        }
+    }
+
+    private void heal() {
+        java.util.Arrays.fill(group, 0);
+        for (SimMember m : nodes) {
+            if (!m.up) {
+                m.start();
+            }
+        }
+        healedAt = now;
+        faults = false;
+    }
+
+    private boolean idle() {
+        for (Client c : clients) {
+            if (c.outstanding != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean converged() {
+        long applied = -1;
+        for (SimMember m : nodes) {
+            if (!m.up) {
+                return false;
+            }
+            var s = m.node.status();
+            if (applied == -1) {
+                applied = s.applied();
+            }
+            if (s.applied() != applied || s.commitIndex() != s.applied() || s.lastIndex() != applied) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private String describe() {
+        StringBuilder sb = new StringBuilder();
+        for (SimMember m : nodes) {
+            sb.append("\n    ").append(m.up ? m.node.status().toString() : "node " + m.id + " down");
+        }
+        return sb.toString();
+    }
+
+    // ---------------------------------------------------------------- clients
+
+    /** A client: one operation at a time, each against a random node, recorded in the history. */
+    private final class Client {
+        final int id;
+        int count;
+        Outstanding outstanding;
+
+        private record Outstanding(SimMember node, KvModel.Input input, long callTime) {
+        }
+
+        Client(int id) {
+            this.id = id;
+        }
+
+        void next() {
+            if (!clientsActive) {
+                return;
+            }
+            SimMember target = nodes.get(rnd.nextInt(nodeCount));
+            if (!target.up) {
+                at(now + 10, this::next);
+                return;
+            }
+            String key = KEYS.get(rnd.nextInt(KEYS.size()));
+            String value = "c" + id + "-" + (++count);
+            int kind = rnd.nextInt(10);
+            KvModel.Input input;
+            CompletableFuture<Payload> f;
+            if (kind < 4) {
+                input = new KvModel.Get(key);
+                f = target.node.read(Payload.ofUtf8("get " + key));
+            } else if (kind < 7) {
+                input = new KvModel.Put(key, value);
+                f = target.node.propose(Payload.ofUtf8("put " + key + " " + value));
+            } else {
+                input = new KvModel.Append(key, value + ";");
+                f = target.node.propose(Payload.ofUtf8("append " + key + " " + value + ";"));
+            }
+            Outstanding op = new Outstanding(target, input, now);
+            outstanding = op;
+            f.whenComplete((result, error) -> complete(op, result, error));
+        }
+
+        private void complete(Outstanding op, Payload result, Throwable error) {
+            if (outstanding != op) {
+                return; // abandoned when its node crashed
+            }
+            outstanding = null;
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            boolean read = op.input() instanceof KvModel.Get;
+            if (cause == null) {
+                KvModel.Output out = read ? new KvModel.Value(result.isEmpty() ? null : result.toStringUtf8())
+                        : new KvModel.Ok();
+                history.add(Operation.completed(id, op.input(), out, op.callTime(), now));
+                if (!read && now >= healedAt) {
+                    writesAfterHealing++;
+                }
+            } else if (!read && !(cause instanceof RaftException re && !re.mayHaveTakenEffect())) {
+                history.add(Operation.pending(id, op.input(), op.callTime())); // may or may not have taken effect
+            } else {
+                failed++; // a read that failed, or a write that definitely did not take effect
+            }
+            at(now + rnd.nextInt(20), this::next);
+        }
+
+        void nodeCrashed(SimMember m) {
+            if (outstanding != null && outstanding.node() == m) {
+                if (!(outstanding.input() instanceof KvModel.Get)) {
+                    history.add(Operation.pending(id, outstanding.input(), outstanding.callTime()));
+                }
+                outstanding = null;
+                at(now + rnd.nextInt(20), this::next);
+            }
+        }
+    }
+}

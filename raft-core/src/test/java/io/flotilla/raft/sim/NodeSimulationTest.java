@@ -1,0 +1,56 @@
+package io.flotilla.raft.sim;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Runs seeded {@link NodeSimulation}s of whole nodes and requires each client history to be linearizable and the
+ * cluster to converge and accept writes after healing. {@code -Dflotilla.nodesim.schedules=N} (default 300; the
+ * {@code soak} profile raises it); a failure prints the seed and the command that replays it.
+ */
+class NodeSimulationTest {
+    private static final int SCHEDULES = Integer.getInteger("flotilla.nodesim.schedules", 300);
+
+    @Test
+    void clientHistoriesAreLinearizableUnderCrashesPartitionsAndMessageLoss() {
+        long baseSeed = Long.getLong("flotilla.sim.baseSeed", new SplittableRandom().nextLong());
+        System.out.println("NodeSimulationTest: " + SCHEDULES + " schedules from baseSeed=" + baseSeed);
+        SplittableRandom seeds = new SplittableRandom(baseSeed);
+        List<String> failures = new ArrayList<>();
+        long writes = 0;
+        long reads = 0;
+        long indeterminate = 0;
+        long crashes = 0;
+        for (int i = 0; i < SCHEDULES && failures.size() < 3; i++) {
+            long seed = seeds.nextLong();
+            try {
+                NodeSimulation.Result r = new NodeSimulation(seed, i % 2 == 0 ? 3 : 5).run();
+                writes += r.completedWrites();
+                reads += r.completedReads();
+                indeterminate += r.indeterminateWrites();
+                crashes += r.crashes();
+            } catch (SimulationFailure f) {
+                failures.add(f.getMessage());
+            }
+        }
+        System.out.printf("NodeSimulationTest: %d completed writes, %d completed reads, %d writes of unknown outcome, "
+                + "%d crashes; every history linearizable%n", writes, reads, indeterminate, crashes);
+        assertThat(failures).as("failing schedules").isEmpty();
+        assertThat(writes).as("the schedules must do real work").isGreaterThan(SCHEDULES * 20L);
+        assertThat(reads).isGreaterThan(SCHEDULES * 20L);
+    }
+
+    /** Replays one schedule: {@code -Dflotilla.sim.seed=S -Dflotilla.sim.nodes=N}. */
+    @Test
+    void replay() {
+        String seed = System.getProperty("flotilla.sim.seed");
+        assumeTrue(seed != null, "set -Dflotilla.sim.seed to replay a schedule");
+        System.out.println(new NodeSimulation(Long.parseLong(seed), Integer.getInteger("flotilla.sim.nodes", 3)).run());
+    }
+}
