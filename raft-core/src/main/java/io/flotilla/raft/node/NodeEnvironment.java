@@ -22,6 +22,15 @@ public interface NodeEnvironment extends AutoCloseable {
     /** A source of randomness for the core's election timeouts. */
     RandomGenerator random();
 
+    /**
+     * The core configuration the node runs with, given the one derived from its {@link RaftConfig}. The default
+     * returns it unchanged; the simulator's self-tests use this to break a rule on purpose
+     * ({@link io.flotilla.raft.core.BrokenRule}) and show that their checks catch it.
+     */
+    default io.flotilla.raft.core.CoreConfig coreConfig(io.flotilla.raft.core.CoreConfig derived) {
+        return derived;
+    }
+
     /** Releases the environment's threads. */
     @Override
     void close();

@@ -89,7 +89,7 @@ public final class RaftNode implements AutoCloseable {
         this.loop = env.newSerialExecutor("flotilla-" + config.nodeId() + "-loop");
         this.applier = new Applier(stateMachine, env.newSerialExecutor("flotilla-" + config.nodeId() + "-apply"));
         java.util.random.RandomGenerator random = env.random();
-        this.core = RaftCore.restore(config.coreConfig(), store, random);
+        this.core = RaftCore.restore(env.coreConfig(config.coreConfig()), store, random);
         // Request ids start at a random point so that a restarted node never reuses its previous ids.
         this.nextRequestId = 1 + (random.nextLong() >>> 2);
         publishStatus();

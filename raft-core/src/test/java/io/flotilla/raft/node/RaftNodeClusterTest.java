@@ -24,11 +24,11 @@ class RaftNodeClusterTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
     private final LocalNetwork network = new LocalNetwork();
     private final Map<Long, String> members = Map.of(1L, "node-1:7001", 2L, "node-2:7002", 3L, "node-3:7003");
-    private final Map<Long, InMemoryLogStore> stores = new TreeMap<>();
+    private final Map<Long, GatedStore> stores = new TreeMap<>();
     private final Map<Long, RaftNode> nodes = new TreeMap<>();
 
     private RaftNode start(long id, RaftConfig config) {
-        RaftNode node = RaftNode.start(config, stores.computeIfAbsent(id, k -> new InMemoryLogStore()),
+        RaftNode node = RaftNode.start(config, stores.computeIfAbsent(id, k -> new GatedStore()),
                 network.transport(id), new KvStateMachine());
         nodes.put(id, node);
         return node;
@@ -178,6 +178,63 @@ class RaftNodeClusterTest {
         for (CompletableFuture<Payload> f : stuck) {
             assertThat(f).isCompletedExceptionally();
         }
+    }
+
+    /**
+     * A log store that counts synced writes of commands, and can hold the next one until released, so that a test
+     * can make proposals arrive while the leader's disk write is in progress.
+     */
+    static final class GatedStore extends ForwardingLogStore {
+        final java.util.concurrent.atomic.AtomicInteger syncedCommandWrites = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger commandsWritten = new java.util.concurrent.atomic.AtomicInteger();
+        volatile java.util.concurrent.CountDownLatch gate;
+        final java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(1);
+
+        GatedStore() {
+            super(new InMemoryLogStore());
+        }
+
+        @Override
+        public void save(io.flotilla.raft.log.HardState hardState, List<io.flotilla.raft.log.Entry> entries, boolean sync) {
+            long commands = entries.stream().filter(e -> e.type() == io.flotilla.raft.log.EntryType.COMMAND).count();
+            if (sync && commands > 0) {
+                syncedCommandWrites.incrementAndGet();
+                commandsWritten.addAndGet((int) commands);
+                java.util.concurrent.CountDownLatch g = gate;
+                if (g != null) {
+                    gate = null;
+                    blocked.countDown();
+                    try {
+                        g.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+            super.save(hardState, entries, sync);
+        }
+    }
+
+    @Test
+    void proposalsArrivingDuringADurableWriteShareTheNextOne() throws Exception {
+        startAll();
+        RaftNode leader = awaitLeader();
+        GatedStore store = stores.get(leader.id());
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        store.gate = release;
+        int before = store.syncedCommandWrites.get();
+        List<CompletableFuture<Payload>> futures = new ArrayList<>();
+        futures.add(leader.propose(Payload.ofUtf8("incr n")));
+        assertThat(store.blocked.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("first write started").isTrue();
+        for (int i = 1; i < 200; i++) {
+            futures.add(leader.propose(Payload.ofUtf8("incr n")));
+        }
+        release.countDown();
+        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(get(leader.read(Payload.ofUtf8("get n")))).isEqualTo("200");
+        int writes = store.syncedCommandWrites.get() - before;
+        System.out.println("group commit: 200 proposals, " + writes + " synced writes on the leader");
+        assertThat(writes).as("synced writes for 200 proposals").isBetween(2, 3);
     }
 
     @Test

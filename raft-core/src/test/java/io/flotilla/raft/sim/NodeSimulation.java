@@ -73,8 +73,16 @@ public final class NodeSimulation {
     private int writesAfterHealing;
     private long healedAt = Long.MAX_VALUE;
 
+    private final io.flotilla.raft.core.BrokenRule brokenRule;
+
     public NodeSimulation(long seed, int nodeCount) {
+        this(seed, nodeCount, io.flotilla.raft.core.BrokenRule.NONE);
+    }
+
+    /** A simulation whose cores all break {@code brokenRule} on purpose (test-only; see {@link io.flotilla.raft.core.BrokenRule}). */
+    public NodeSimulation(long seed, int nodeCount, io.flotilla.raft.core.BrokenRule brokenRule) {
         this.seed = seed;
+        this.brokenRule = brokenRule;
         this.rnd = new SplittableRandom(seed);
         this.nodeCount = nodeCount;
         this.lossRate = rnd.nextDouble() * 0.1;
@@ -144,13 +152,14 @@ public final class NodeSimulation {
 
     private SimulationFailure failure(String rule, String detail) {
         return new SimulationFailure(rule, rule + " violated at t=" + now + "ms: " + detail + "\n  seed=" + seed
-                + " nodes=" + nodeCount + "\n  replay: " + replayCommand(seed, nodeCount), seed);
+                + " nodes=" + nodeCount + "\n  replay: " + replayCommand(seed, nodeCount, brokenRule), seed);
     }
 
     /** The one command that replays a schedule. */
-    public static String replayCommand(long seed, int nodes) {
+    public static String replayCommand(long seed, int nodes, io.flotilla.raft.core.BrokenRule brokenRule) {
         return "mvn -pl raft-core test -Dtest=NodeSimulationTest#replay -Dflotilla.sim.seed=" + seed
-                + " -Dflotilla.sim.nodes=" + nodes;
+                + " -Dflotilla.sim.nodes=" + nodes + (brokenRule == io.flotilla.raft.core.BrokenRule.NONE ? ""
+                : " -Dflotilla.sim.brokenRule=" + brokenRule);
     }
 
     private void at(long time, Runnable action) {
@@ -238,6 +247,11 @@ public final class NodeSimulation {
         @Override
         public RandomGenerator random() {
             return new SplittableRandom(rnd.nextLong());
+        }
+
+        @Override
+        public io.flotilla.raft.core.CoreConfig coreConfig(io.flotilla.raft.core.CoreConfig derived) {
+            return derived.withBrokenRule(brokenRule);
         }
 
         @Override

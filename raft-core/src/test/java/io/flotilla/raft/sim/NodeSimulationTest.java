@@ -1,5 +1,6 @@
 package io.flotilla.raft.sim;
 
+import io.flotilla.raft.core.BrokenRule;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -7,6 +8,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -46,11 +49,38 @@ class NodeSimulationTest {
         assertThat(reads).isGreaterThan(SCHEDULES * 20L);
     }
 
-    /** Replays one schedule: {@code -Dflotilla.sim.seed=S -Dflotilla.sim.nodes=N}. */
+    /**
+     * Evidence the linearizability check can fail: with leaders answering read indexes without confirming their
+     * leadership (thesis §6.4 step 3 skipped), a deposed leader serves stale reads, and some schedule must be
+     * reported as not linearizable — and fail the same way when its seed is replayed.
+     */
+    @Test
+    void readsWithoutLeadershipConfirmationAreCaughtAsNotLinearizable() {
+        BrokenRule rule = BrokenRule.READ_WITHOUT_LEADERSHIP_CONFIRMATION;
+        SplittableRandom seeds = new SplittableRandom(42);
+        for (int i = 0; i < 2000; i++) {
+            long seed = seeds.nextLong();
+            int nodes = i % 2 == 0 ? 3 : 5;
+            try {
+                new NodeSimulation(seed, nodes, rule).run();
+            } catch (SimulationFailure first) {
+                System.out.println("caught after " + (i + 1) + " schedules: " + first.getMessage().lines().findFirst().orElse(""));
+                assertThat(first.rule()).isEqualTo("Linearizability");
+                assertThat(first.getMessage()).contains(NodeSimulation.replayCommand(seed, nodes, rule));
+                assertThatThrownBy(() -> new NodeSimulation(seed, nodes, rule).run())
+                        .isInstanceOf(SimulationFailure.class).hasMessage(first.getMessage());
+                return;
+            }
+        }
+        fail("no schedule out of 2000 caught " + rule);
+    }
+
+    /** Replays one schedule: {@code -Dflotilla.sim.seed=S -Dflotilla.sim.nodes=N [-Dflotilla.sim.brokenRule=R]}. */
     @Test
     void replay() {
         String seed = System.getProperty("flotilla.sim.seed");
         assumeTrue(seed != null, "set -Dflotilla.sim.seed to replay a schedule");
-        System.out.println(new NodeSimulation(Long.parseLong(seed), Integer.getInteger("flotilla.sim.nodes", 3)).run());
+        System.out.println(new NodeSimulation(Long.parseLong(seed), Integer.getInteger("flotilla.sim.nodes", 3),
+                BrokenRule.valueOf(System.getProperty("flotilla.sim.brokenRule", "NONE"))).run());
     }
 }

@@ -1,0 +1,71 @@
+package io.flotilla.raft.node;
+
+import io.flotilla.raft.log.Entry;
+import io.flotilla.raft.log.HardState;
+import io.flotilla.raft.log.LogStore;
+
+import java.util.List;
+
+/** A {@link LogStore} that delegates every call, for tests that observe or delay a store's writes. */
+class ForwardingLogStore implements LogStore {
+    private final LogStore delegate;
+
+    ForwardingLogStore(LogStore delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public long firstIndex() {
+        return delegate.firstIndex();
+    }
+
+    @Override
+    public long lastIndex() {
+        return delegate.lastIndex();
+    }
+
+    @Override
+    public long term(long index) {
+        return delegate.term(index);
+    }
+
+    @Override
+    public List<Entry> entries(long from, long to, long maxBytes) {
+        return delegate.entries(from, to, maxBytes);
+    }
+
+    @Override
+    public HardState hardState() {
+        return delegate.hardState();
+    }
+
+    @Override
+    public void append(List<Entry> entries) {
+        delegate.append(entries);
+    }
+
+    @Override
+    public void truncateSuffix(long fromIndex) {
+        delegate.truncateSuffix(fromIndex);
+    }
+
+    @Override
+    public void saveHardState(HardState hardState) {
+        delegate.saveHardState(hardState);
+    }
+
+    @Override
+    public void sync() {
+        delegate.sync();
+    }
+
+    @Override
+    public void save(HardState hardState, List<Entry> entries, boolean sync) {
+        delegate.save(hardState, entries, sync);
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
