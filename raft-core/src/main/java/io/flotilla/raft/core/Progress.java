@@ -45,16 +45,16 @@ final class Progress {
     }
 
     void becomeProbe() {
-        state = State.PROBE;
-        next = match + 1;
-        probeSent = false;
-        inflights.clear();
-        inflightBytes = 0;
-        ticksWithoutProgress = 0;
+        reset(State.PROBE);
     }
 
     void becomeReplicate() {
-        state = State.REPLICATE;
+        reset(State.REPLICATE);
+    }
+
+    /** Enters {@code newState}, resuming from just after the known match point with nothing in flight. */
+    private void reset(State newState) {
+        state = newState;
         next = match + 1;
         probeSent = false;
         inflights.clear();
