@@ -32,14 +32,17 @@ final class Applier {
 
     private final StateMachine stateMachine;
     private final Executor thread;
+    private final java.util.function.Consumer<Throwable> onFatal;
+    private boolean failed;
     private volatile long applied;
     private final TreeMap<Long, List<ProposalWaiter>> proposals = new TreeMap<>();
     private final TreeMap<Long, List<ReadWaiter>> reads = new TreeMap<>();
     private final Outcome[] recent = new Outcome[RECENT];
 
-    Applier(StateMachine stateMachine, Executor thread) {
+    Applier(StateMachine stateMachine, Executor thread, java.util.function.Consumer<Throwable> onFatal) {
         this.stateMachine = stateMachine;
         this.thread = thread;
+        this.onFatal = onFatal;
     }
 
     long appliedIndex() {
@@ -54,6 +57,20 @@ final class Applier {
     /** Applies committed entries, in order, then completes what waited for them. */
     void apply(List<Entry> entries) {
         thread.execute(() -> {
+            if (failed) {
+                return;
+            }
+            try {
+                applyInOrder(entries);
+            } catch (Throwable t) {
+                failed = true; // the state machine's state can no longer be trusted: no further applies
+                onFatal.accept(t);
+            }
+        });
+    }
+
+    private void applyInOrder(List<Entry> entries) {
+        {
             for (Entry e : entries) {
                 if (e.index() != applied + 1) {
                     throw new IllegalStateException("apply of entry " + e.index() + " after " + applied);
@@ -67,7 +84,7 @@ final class Applier {
                 }
             }
             serveReads();
-        });
+        }
     }
 
     private Outcome applyOne(Entry e) {

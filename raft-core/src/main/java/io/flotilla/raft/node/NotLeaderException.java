@@ -1,8 +1,8 @@
 package io.flotilla.raft.node;
 
 /**
- * This node is not the leader and did not forward the request (forwarding is off, or no leader is known — for
- * example during an election). Nothing was appended: retry on the named leader, or later.
+ * This node is not the leader and did not forward the proposal ({@link RaftConfig#forwardProposals()} is off).
+ * Nothing was appended: retry on the named leader, or later if none is known (an election may be in progress).
  */
 public final class NotLeaderException extends RaftException {
     private static final long serialVersionUID = 1L;

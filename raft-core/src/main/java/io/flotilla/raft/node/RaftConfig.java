@@ -17,8 +17,9 @@ import java.util.TreeMap;
  * @param members             every voting member's id and address (the address is informational for the runtime:
  *                            it is reported in {@link NotLeaderException}; the transport resolves peers itself)
  * @param tickInterval        the core's unit of time. Default 10 ms.
- * @param electionTimeout     base election timeout; each is drawn from [t, 2t). Default 300 ms; a multiple of at
- *                            least 2 ticks. Longer: fewer spurious elections on a slow network, slower fail-over.
+ * @param electionTimeout     base election timeout; each is drawn from [t, 2t). Default 300 ms; at least 2 ticks,
+ *                            rounded down to whole ticks. Longer: fewer spurious elections on a slow network, slower
+ *                            fail-over.
  * @param heartbeatInterval   how often a leader sends heartbeats. Default 50 ms; below the election timeout.
  * @param forwardProposals    whether a follower forwards proposals to the leader (default) or fails them with
  *                            {@link NotLeaderException}

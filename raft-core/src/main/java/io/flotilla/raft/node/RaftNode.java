@@ -38,11 +38,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * every write acknowledged before the read was called. Reads never go through the log. During an election the
  * cluster answers nothing: requests made while no leader is known wait for one (up to
  * {@link RaftConfig#requestTimeout()}) and are retried where that is safe (reads, and proposals that were never
- * appended); then they fail with a timeout — never with a wrong answer.
+ * appended); then they fail with a timeout — never with a wrong answer. If the state machine throws an
+ * {@link Error}, the node stops ({@link #failure()}).
  *
  * <p>All public methods are thread-safe.
  */
 public final class RaftNode implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RaftNode.class);
     private static final int MAX_INPUTS_PER_BATCH = 4096;
 
     private final RaftConfig config;
@@ -69,14 +71,21 @@ public final class RaftNode implements AutoCloseable {
     private final Map<Long, Payload> forwardedCommands = new HashMap<>();
     private final Map<Long, PendingRead> reads = new HashMap<>();
     /** Requests waiting for a leader to be known; retried when one is (each is safe to retry: nothing appended). */
-    private final java.util.ArrayDeque<Runnable> awaitingLeader = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<Parked> awaitingLeader = new java.util.ArrayDeque<>();
     private long nextRequestId;
     private boolean stopped;
+    /** The leader whose term the pending reads were last (re)issued in. */
+    private long readsLeader;
     private Role lastRole;
     private long lastTerm = -1;
     private long lastLeader = -1;
 
-    private record PendingRead(Payload query, CompletableFuture<Payload> future) {
+    /** A read waiting for its read index, and the leader it asked (0: none yet). */
+    private record PendingRead(Payload query, CompletableFuture<Payload> future, long askedLeader) {
+    }
+
+    /** A request parked until a leader is known; nothing of it was appended anywhere. */
+    private record Parked(Runnable retry, CompletableFuture<Payload> future) {
     }
 
     private RaftNode(RaftConfig config, LogStore store, Transport transport, StateMachine stateMachine,
@@ -87,7 +96,8 @@ public final class RaftNode implements AutoCloseable {
         this.env = env;
         this.ownsEnvironment = ownsEnvironment;
         this.loop = env.newSerialExecutor("flotilla-" + config.nodeId() + "-loop");
-        this.applier = new Applier(stateMachine, env.newSerialExecutor("flotilla-" + config.nodeId() + "-apply"));
+        this.applier = new Applier(stateMachine, env.newSerialExecutor("flotilla-" + config.nodeId() + "-apply"),
+                this::applyFailed);
         java.util.random.RandomGenerator random = env.random();
         this.core = RaftCore.restore(env.coreConfig(config.coreConfig()), store, random);
         // Request ids start at a random point so that a restarted node never reuses its previous ids.
@@ -117,7 +127,9 @@ public final class RaftNode implements AutoCloseable {
     /**
      * Proposes a command. The future completes with the state machine's result once the command is committed and
      * applied on this node. On a follower the command is forwarded to the leader (unless
-     * {@link RaftConfig#forwardProposals()} is off). It fails with {@link NotLeaderException},
+     * {@link RaftConfig#forwardProposals()} is off); while no leader is known, it waits for one. A command sent to a
+     * leader that is then lost is not re-sent (it may have been appended): it times out as indeterminate. It fails
+     * with {@link NotLeaderException} (forwarding off),
      * {@link OverloadedException}, {@link ProposalLostException} or {@link NodeClosedException} when the command
      * definitely did not and will not take effect, and with {@link IndeterminateOutcomeException} when it may have
      * (timeout, shutdown).
@@ -134,9 +146,11 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
-     * Runs a read-only query linearizably: the answer reflects every write acknowledged before this call. Fails
-     * with {@link NotLeaderException} (no leader known, or the leader stepped down) or {@link RaftTimeoutException};
-     * either way a retry is safe.
+     * Runs a read-only query linearizably: the answer reflects every write acknowledged before this call. While no
+     * leader is known, or when the leader asked is replaced, the read waits and asks the next leader; it fails with
+     * {@link RaftTimeoutException} if no read index is established within {@link RaftConfig#requestTimeout()}, or
+     * {@link NodeClosedException}. Either way a retry is safe. An exception thrown by
+     * {@link StateMachine#query} fails the read with that exception.
      */
     public CompletableFuture<Payload> read(Payload query) {
         Objects.requireNonNull(query, "query");
@@ -246,16 +260,19 @@ public final class RaftNode implements AutoCloseable {
                     input.run();
                 }
             }
-            if (core.leaderId() != 0 && !awaitingLeader.isEmpty()) {
-                List<Runnable> retry = List.copyOf(awaitingLeader);
-                awaitingLeader.clear();
-                retry.forEach(Runnable::run);
+            if (stopped) {
+                return; // closed by one of the inputs: no more writes to the store
+            }
+            if (core.leaderId() != 0) {
+                retryParked();
+                reissueReadsAskedOfAnotherLeader();
             }
             if (failure == null) {
                 handleReadies();
                 publishStatus();
             }
         } catch (RuntimeException e) {
+            LOG.error("node {}: stopping on an error", id(), e);
             failure = e; // a storage error or a broken invariant: stop rather than run on state we cannot trust
             running = false;
             closeQuietly(ticker);
@@ -282,6 +299,36 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
+    private void retryParked() {
+        List<Parked> retry = List.copyOf(awaitingLeader);
+        awaitingLeader.clear();
+        retry.forEach(p -> p.retry().run());
+    }
+
+    /**
+     * A read-index request sent to a leader that has since been replaced may never be answered; ask the new leader.
+     * Safe: any answer, from either, yields a linearizable read index.
+     */
+    private void reissueReadsAskedOfAnotherLeader() {
+        long leader = core.leaderId();
+        if (leader == readsLeader) {
+            return;
+        }
+        readsLeader = leader;
+        for (Map.Entry<Long, PendingRead> e : reads.entrySet()) {
+            PendingRead r = e.getValue();
+            if (r.askedLeader() != leader && !r.future().isDone()) {
+                e.setValue(new PendingRead(r.query(), r.future(), leader));
+                core.readIndex(e.getKey());
+            }
+        }
+    }
+
+    /** Completes a future off the event loop (on the apply thread), so callers' callbacks never run on it. */
+    private void failLater(CompletableFuture<Payload> future, RaftException error) {
+        applier.execute(() -> future.completeExceptionally(error));
+    }
+
     private void proposeOnLoop(Payload command, CompletableFuture<Payload> future) {
         if (future.isDone()) {
             return;
@@ -291,7 +338,7 @@ public final class RaftNode implements AutoCloseable {
             applier.awaitProposal(a.firstIndex(), a.term(), future);
         } else if (r instanceof ProposeResult.NotLeader nl) {
             if (config.forwardProposals() && nl.leaderId() == 0) {
-                awaitingLeader.add(() -> proposeOnLoop(command, future)); // an election is on: wait for its leader
+                awaitingLeader.add(new Parked(() -> proposeOnLoop(command, future), future)); // wait for a leader
             } else if (config.forwardProposals()) {
                 long requestId = nextRequestId++;
                 forwarded.put(requestId, future);
@@ -302,10 +349,10 @@ public final class RaftNode implements AutoCloseable {
                 core.forwardProposal(requestId, List.of(command));
                 forwardedCommands.put(requestId, command);
             } else {
-                future.completeExceptionally(notLeader(nl.leaderId()));
+                failLater(future, notLeader(nl.leaderId()));
             }
         } else if (r instanceof ProposeResult.Overloaded o) {
-            future.completeExceptionally(new OverloadedException("the leader has " + o.uncommittedBytes()
+            failLater(future, new OverloadedException("the leader has " + o.uncommittedBytes()
                     + " bytes uncommitted (limit " + config.maxUncommittedBytes() + ")"));
         }
     }
@@ -315,11 +362,11 @@ public final class RaftNode implements AutoCloseable {
             return;
         }
         if (core.leaderId() == 0) {
-            awaitingLeader.add(() -> readOnLoop(query, future)); // an election is on: wait for its leader
+            awaitingLeader.add(new Parked(() -> readOnLoop(query, future), future)); // wait for a leader
             return;
         }
         long requestId = nextRequestId++;
-        reads.put(requestId, new PendingRead(query, future));
+        reads.put(requestId, new PendingRead(query, future, core.leaderId()));
         future.whenComplete((x, e) -> submit(() -> reads.remove(requestId)));
         core.readIndex(requestId);
     }
@@ -333,7 +380,7 @@ public final class RaftNode implements AutoCloseable {
         } else if (o instanceof RequestOutcome.ReadIndexFailed r) {
             PendingRead read = reads.remove(r.requestId());
             if (read != null) {
-                awaitingLeader.add(() -> readOnLoop(read.query(), read.future())); // reads are always safe to retry
+                awaitingLeader.add(new Parked(() -> readOnLoop(read.query(), read.future()), read.future()));
             }
         } else if (o instanceof RequestOutcome.ProposalAppended p) {
             CompletableFuture<Payload> future = forwarded.remove(p.requestId());
@@ -348,10 +395,9 @@ public final class RaftNode implements AutoCloseable {
                 return;
             }
             if (p.overloaded()) {
-                future.completeExceptionally(new OverloadedException("the leader refused the command: too much "
-                        + "uncommitted data"));
+                failLater(future, new OverloadedException("the leader refused the command: too much uncommitted data"));
             } else {
-                awaitingLeader.add(() -> proposeOnLoop(command, future)); // not appended anywhere: safe to retry
+                awaitingLeader.add(new Parked(() -> proposeOnLoop(command, future), future)); // nothing appended
             }
         }
     }
@@ -367,14 +413,36 @@ public final class RaftNode implements AutoCloseable {
         loopStatus = new NodeStatus(id(), role, term, leader, core.commitIndex(), core.lastIndex(),
                 applier.appliedIndex(), running);
         if (role != lastRole || term != lastTerm) {
-            applier.execute(() -> listeners.forEach(l -> l.onRoleChange(role, term)));
+            applier.execute(() -> notifyListeners(l -> l.onRoleChange(role, term)));
         }
         if (leader != lastLeader) {
-            applier.execute(() -> listeners.forEach(l -> l.onLeaderChange(leader, term)));
+            applier.execute(() -> notifyListeners(l -> l.onLeaderChange(leader, term)));
         }
         lastRole = role;
         lastTerm = term;
         lastLeader = leader;
+    }
+
+    /** Calls every listener; one that throws does not keep the others from hearing of the change. */
+    private void notifyListeners(java.util.function.Consumer<RaftListener> call) {
+        for (RaftListener l : listeners) {
+            try {
+                call.accept(l);
+            } catch (RuntimeException e) {
+                LOG.warn("node {}: listener {} threw", id(), l, e);
+            }
+        }
+    }
+
+    /** The apply thread hit an error it cannot recover from (an Error from the state machine): stop the node. */
+    private void applyFailed(Throwable e) {
+        LOG.error("node {}: the state machine failed; stopping the node", id(), e);
+        submit(() -> {
+            failure = e;
+            running = false;
+            closeQuietly(ticker);
+            stop("the state machine failed: " + e);
+        });
     }
 
     private void stop(String why) {
@@ -383,12 +451,13 @@ public final class RaftNode implements AutoCloseable {
         }
         stopped = true;
         closeQuietly(transport);
-        forwarded.values().forEach(f -> f.completeExceptionally(new IndeterminateOutcomeException(
+        forwarded.values().forEach(f -> failLater(f, new IndeterminateOutcomeException(
                 "the node stopped (" + why + ") before the leader answered; the command may still commit")));
         forwarded.clear();
         forwardedCommands.clear();
+        awaitingLeader.forEach(p -> failLater(p.future(), new NodeClosedException(why)));
         awaitingLeader.clear();
-        reads.values().forEach(r -> r.future().completeExceptionally(new NodeClosedException(why)));
+        reads.values().forEach(r -> failLater(r.future(), new NodeClosedException(why)));
         reads.clear();
         inbox.clear();
         applier.failAll(why);

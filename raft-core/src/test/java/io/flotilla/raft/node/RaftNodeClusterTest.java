@@ -238,6 +238,83 @@ class RaftNodeClusterTest {
     }
 
     @Test
+    void futuresNeverCompleteOnTheEventLoop() throws Exception {
+        for (long id : members.keySet()) {
+            start(id, config(id).withForwardProposals(false));
+        }
+        RaftNode leader = awaitLeader();
+        RaftNode follower = followers(leader).get(0);
+        await().atMost(WAIT).until(() -> follower.status().leaderId() == leader.id());
+        java.util.concurrent.atomic.AtomicReference<String> thread = new java.util.concurrent.atomic.AtomicReference<>();
+        CompletableFuture<Payload> f = follower.propose(Payload.ofUtf8("put a b"));
+        CompletableFuture<Void> observed = f.handle((r, e) -> {
+            thread.set(Thread.currentThread().getName());
+            return null;
+        });
+        observed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(f).isCompletedExceptionally();
+        assertThat(thread.get()).doesNotEndWith("-loop");
+    }
+
+    @Test
+    void closingANodeFailsTheRequestsWaitingForALeader() throws Exception {
+        network.isolate(1);
+        RaftNode lonely = start(1, config(1).withRequestLimits(Duration.ofSeconds(60), 100));
+        CompletableFuture<Payload> read = lonely.read(Payload.ofUtf8("get k"));
+        CompletableFuture<Payload> write = lonely.propose(Payload.ofUtf8("put k v"));
+        lonely.close();
+        for (CompletableFuture<Payload> f : List.of(read, write)) {
+            assertThatThrownBy(() -> f.get(WAIT.toSeconds(), TimeUnit.SECONDS)).cause()
+                    .isInstanceOf(NodeClosedException.class);
+        }
+    }
+
+    @Test
+    void aReadAskedOfALeaderThatDiesIsAnsweredByTheNextLeader() throws Exception {
+        for (long id : members.keySet()) {
+            start(id, config(id).withRequestLimits(Duration.ofSeconds(30), 1000));
+        }
+        RaftNode leader = awaitLeader();
+        put(leader, "k", "v");
+        RaftNode follower = followers(leader).get(0);
+        await().atMost(WAIT).until(() -> follower.status().leaderId() == leader.id());
+        network.isolate(leader.id()); // the follower's read-index request to it is lost
+        CompletableFuture<Payload> read = follower.read(Payload.ofUtf8("get k"));
+        assertThat(get(read)).isEqualTo("v");
+        assertThat(follower.status().leaderId()).isNotEqualTo(leader.id());
+    }
+
+    @Test
+    void anErrorInTheStateMachineStopsTheNodeVisibly() throws Exception {
+        StateMachine fragile = new StateMachine() {
+            private final KvStateMachine kv = new KvStateMachine();
+
+            @Override
+            public Payload apply(long index, Payload command) {
+                if (command.toStringUtf8().equals("put boom now")) {
+                    throw new StackOverflowError("simulated");
+                }
+                return kv.apply(index, command);
+            }
+
+            @Override
+            public Payload query(Payload query) {
+                return kv.query(query);
+            }
+        };
+        RaftNode single = RaftNode.start(RaftConfig.of(1, 1, Map.of(1L, "solo")), new InMemoryLogStore(),
+                network.transport(1), fragile);
+        nodes.put(1L, single);
+        assertThat(put(single, "k", "ok")).isEqualTo("ok");
+        CompletableFuture<Payload> boom = single.propose(Payload.ofUtf8("put boom now"));
+        await().atMost(WAIT).until(() -> single.failure() != null);
+        assertThat(single.failure()).isInstanceOf(StackOverflowError.class);
+        assertThat(single.status().running()).isFalse();
+        assertThatThrownBy(() -> boom.get(WAIT.toSeconds(), TimeUnit.SECONDS)).cause()
+                .isInstanceOf(IndeterminateOutcomeException.class);
+    }
+
+    @Test
     void aCommandTheStateMachineRejectsFailsItsProposalOnly() throws Exception {
         startAll();
         RaftNode leader = awaitLeader();

@@ -1,17 +1,27 @@
 package io.flotilla.raft.examples;
 
+import io.flotilla.raft.examples.balance.ReplicatedBalance;
 import io.flotilla.raft.examples.demo.SimulatedClusterDemo;
 
+import java.util.concurrent.ExecutionException;
+
 /**
- * Entry point of the examples: {@code demo [--seconds N] [--speed X] [--seed S]}.
- * {@code --speed 0} runs as fast as possible.
+ * Entry point of the examples: {@code demo [--seconds N] [--speed X] [--seed S]} (the default; {@code --speed 0}
+ * runs as fast as possible), or {@code balance} (three {@code RaftNode}s replicating an account balance).
  */
 public final class Main {
     private Main() {
     }
 
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) throws InterruptedException, ExecutionException {
         String command = args.length > 0 ? args[0] : "demo";
+        if (command.equals("balance")) {
+            if (args.length > 1) {
+                usage("balance takes no options");
+            }
+            ReplicatedBalance.main(new String[0]);
+            return;
+        }
         int seconds = 12;
         double speed = 2.0;
         long seed = System.nanoTime();
@@ -66,7 +76,7 @@ public final class Main {
 
     private static <T> T usage(String error) {
         System.err.println("error: " + error);
-        System.err.println("usage: demo [--seconds N] [--speed X (0 = as fast as possible)] [--seed S]");
+        System.err.println("usage: demo [--seconds N] [--speed X (0 = as fast as possible)] [--seed S] | balance");
         System.exit(2);
         return null;
     }
