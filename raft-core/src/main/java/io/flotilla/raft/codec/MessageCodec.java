@@ -52,11 +52,13 @@ public final class MessageCodec {
             envelope.setRequestVote(RequestVoteProto.newBuilder()
                     .setGroupId(m.groupId()).setFrom(m.from()).setTo(m.to()).setTerm(m.term())
                     .setLastLogIndex(m.lastLogIndex())
-                    .setLastLogTerm(m.lastLogTerm()));
+                    .setLastLogTerm(m.lastLogTerm())
+                    .setPreVote(m.preVote()));
         } else if (message instanceof VoteResponse m) {
             envelope.setVoteResponse(VoteResponseProto.newBuilder()
                     .setGroupId(m.groupId()).setFrom(m.from()).setTo(m.to()).setTerm(m.term())
-                    .setGranted(m.granted()));
+                    .setGranted(m.granted())
+                    .setPreVote(m.preVote()));
         } else if (message instanceof AppendEntries m) {
             AppendEntriesProto.Builder b = AppendEntriesProto.newBuilder()
                     .setGroupId(m.groupId()).setFrom(m.from()).setTo(m.to()).setTerm(m.term())
@@ -158,12 +160,12 @@ public final class MessageCodec {
 
     private static RequestVote requestVote(RequestVoteProto p) {
         return Decoding.construct("RequestVote", () -> new RequestVote(p.getGroupId(), p.getFrom(), p.getTo(),
-                p.getTerm(), p.getLastLogIndex(), p.getLastLogTerm()));
+                p.getTerm(), p.getLastLogIndex(), p.getLastLogTerm(), p.getPreVote()));
     }
 
     private static VoteResponse voteResponse(VoteResponseProto p) {
         return Decoding.construct("VoteResponse", () -> new VoteResponse(p.getGroupId(), p.getFrom(), p.getTo(),
-                p.getTerm(), p.getGranted()));
+                p.getTerm(), p.getGranted(), p.getPreVote()));
     }
 
     private static AppendEntries appendEntries(AppendEntriesProto p) {

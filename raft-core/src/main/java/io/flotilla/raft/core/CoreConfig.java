@@ -24,12 +24,17 @@ import java.util.Objects;
  *                           Together with {@code maxInflightAppends} this bounds the memory a slow follower costs.
  * @param maxUncommittedBytes a leader refuses proposals while the entries it appended in its term and has not yet
  *                           committed exceed this many bytes (back-pressure instead of unbounded growth). Default 64 MiB.
+ * @param preVote            run a PreVote round before each election (thesis §9.6), so a node that cannot win does
+ *                           not raise the term and depose a healthy leader. Default on.
+ * @param checkQuorum        a leader steps down if it has not heard from a majority within an election timeout
+ *                           (thesis §6.2), and a node that heard from a leader within the timeout ignores vote
+ *                           requests (leader lease). Default on.
  * @param brokenRule         test-only: a safety rule to disable, see {@link BrokenRule}. Always {@code NONE}
  *                           outside tests.
  */
 public record CoreConfig(long groupId, long id, List<Long> voters, int electionTicks, int heartbeatTicks,
                          long maxAppendBytes, int maxInflightAppends, long maxInflightBytes,
-                         long maxUncommittedBytes, BrokenRule brokenRule) {
+                         long maxUncommittedBytes, boolean preVote, boolean checkQuorum, BrokenRule brokenRule) {
     public CoreConfig {
         Objects.requireNonNull(voters, "voters");
         Objects.requireNonNull(brokenRule, "brokenRule");
@@ -74,36 +79,43 @@ public record CoreConfig(long groupId, long id, List<Long> voters, int electionT
     public CoreConfig(long groupId, long id, List<Long> voters, int electionTicks, int heartbeatTicks,
                       long maxAppendBytes, int maxInflightAppends, BrokenRule brokenRule) {
         this(groupId, id, voters, electionTicks, heartbeatTicks, maxAppendBytes, maxInflightAppends, 8L << 20, 64L << 20,
-                brokenRule);
+                true, true, brokenRule);
     }
 
     /** A configuration with the defaults for everything but the identity of the node and its group. */
     public static CoreConfig of(long groupId, long id, List<Long> voters) {
-        return new CoreConfig(groupId, id, voters, 10, 1, 1 << 20, 256, 8L << 20, 64L << 20, BrokenRule.NONE);
+        return new CoreConfig(groupId, id, voters, 10, 1, 1 << 20, 256, 8L << 20, 64L << 20, true, true,
+                BrokenRule.NONE);
     }
 
     /** A copy with other election and heartbeat timeouts. */
     public CoreConfig withTicks(int electionTicks, int heartbeatTicks) {
         return new CoreConfig(groupId, id, voters, electionTicks, heartbeatTicks, maxAppendBytes, maxInflightAppends,
-                maxInflightBytes, maxUncommittedBytes, brokenRule);
+                maxInflightBytes, maxUncommittedBytes, preVote, checkQuorum, brokenRule);
     }
 
     /** A copy with other replication limits. */
     public CoreConfig withReplicationLimits(long maxAppendBytes, int maxInflightAppends) {
         return new CoreConfig(groupId, id, voters, electionTicks, heartbeatTicks, maxAppendBytes, maxInflightAppends,
-                maxInflightBytes, maxUncommittedBytes, brokenRule);
+                maxInflightBytes, maxUncommittedBytes, preVote, checkQuorum, brokenRule);
     }
 
     /** A copy with other flow-control and back-pressure limits. */
     public CoreConfig withByteLimits(long maxInflightBytes, long maxUncommittedBytes) {
         return new CoreConfig(groupId, id, voters, electionTicks, heartbeatTicks, maxAppendBytes, maxInflightAppends,
-                maxInflightBytes, maxUncommittedBytes, brokenRule);
+                maxInflightBytes, maxUncommittedBytes, preVote, checkQuorum, brokenRule);
+    }
+
+    /** A copy with PreVote and CheckQuorum switched on or off. */
+    public CoreConfig withElectionSafeguards(boolean preVote, boolean checkQuorum) {
+        return new CoreConfig(groupId, id, voters, electionTicks, heartbeatTicks, maxAppendBytes, maxInflightAppends,
+                maxInflightBytes, maxUncommittedBytes, preVote, checkQuorum, brokenRule);
     }
 
     /** Test-only: a copy with one safety rule disabled. */
     public CoreConfig withBrokenRule(BrokenRule rule) {
         return new CoreConfig(groupId, id, voters, electionTicks, heartbeatTicks, maxAppendBytes, maxInflightAppends,
-                maxInflightBytes, maxUncommittedBytes, rule);
+                maxInflightBytes, maxUncommittedBytes, preVote, checkQuorum, rule);
     }
 
     /** The number of votes (or replicas) that form a majority of the voters. */

@@ -60,6 +60,8 @@ public final class RaftCore {
 
     /** Candidate only: the answers received in this election, by voter id. */
     private final TreeMap<Long, Boolean> votes = new TreeMap<>();
+    /** Leader only: the followers heard from since the last CheckQuorum (thesis §6.2). */
+    private final java.util.TreeSet<Long> recentlyActive = new java.util.TreeSet<>();
     /** Leader only: the replication progress of each follower, by id. */
     private final TreeMap<Long, Progress> progress = new TreeMap<>();
     /** Leader only: the sequence number its AppendEntries carry; raised for each round of read confirmation. */
@@ -128,12 +130,22 @@ public final class RaftCore {
     private void tickElection() {
         electionElapsed++;
         if (electionElapsed >= randomizedElectionTimeout) {
-            campaign();
+            if (config.preVote()) {
+                preCampaign();
+            } else {
+                campaign();
+            }
         }
     }
 
     /** §5.2: "Leaders send periodic heartbeats (AppendEntries RPCs that carry no log entries) to all followers." */
     private void tickLeader() {
+        if (++electionElapsed >= config.electionTicks()) {
+            electionElapsed = 0;
+            if (config.checkQuorum() && !checkQuorum()) {
+                return;
+            }
+        }
         for (Progress pr : progress.values()) {
             if (pr.state == Progress.State.REPLICATE && pr.match < log.lastIndex()
                     && ++pr.ticksWithoutProgress >= config.electionTicks()) {
@@ -168,7 +180,20 @@ public final class RaftCore {
             return;
         }
         if (m.term() > currentTerm) {
-            becomeFollower(m.term(), m instanceof AppendEntries ? m.from() : 0);
+            if (m instanceof RequestVote && inLeaderLease()) {
+                droppedMessages++; // thesis §4.2.3: a server that believes a leader exists disregards RequestVote
+                return;
+            }
+            if (m instanceof RequestVote rv && rv.preVote()) {
+                // Thesis §9.6: a pre-vote request changes no one's term; it is answered below.
+            } else if (m instanceof VoteResponse vr && vr.preVote() && vr.granted()) {
+                // A granted pre-vote carries the term we would campaign in, not a term anyone is in.
+            } else {
+                becomeFollower(m.term(), m instanceof AppendEntries ? m.from() : 0);
+            }
+        }
+        if (role == Role.LEADER && m.term() == currentTerm) {
+            recentlyActive.add(m.from());
         }
         if (stepClientRequest(m)) {
             return;
@@ -178,7 +203,7 @@ public final class RaftCore {
                 send(AppendResponse.reject(config.groupId(), id, ae.from(), currentTerm, ae.prevLogIndex(), 0, 0,
                         ae.seq()));
             } else if (m instanceof RequestVote rv) {
-                send(new VoteResponse(config.groupId(), id, rv.from(), currentTerm, false));
+                send(new VoteResponse(config.groupId(), id, rv.from(), currentTerm, false, rv.preVote()));
             }
             return;
         }
@@ -475,6 +500,51 @@ public final class RaftCore {
     }
 
     /**
+     * Whether this node heard from a leader within the election timeout (or leads): with CheckQuorum, it then
+     * ignores vote requests of higher terms, so a node that rejoins from a partition cannot depose a healthy leader.
+     */
+    private boolean inLeaderLease() {
+        return config.checkQuorum() && leaderId != 0 && electionElapsed < config.electionTicks();
+    }
+
+    /**
+     * Thesis §9.6, PreVote: before campaigning, ask the voters whether they would vote in the next term — "if the
+     * candidate's log is at least as up-to-date and it has not received heartbeat from a valid leader". Its own term
+     * and vote stay as they are, so a node that cannot win (cut off, or behind) never raises the cluster's term.
+     */
+    private void preCampaign() {
+        if (role == Role.LEADER) {
+            abandonLeadership(0);
+        }
+        role = Role.PRE_CANDIDATE;
+        leaderId = 0;
+        votes.clear();
+        votes.put(id, true);
+        resetElectionTimer();
+        if (config.quorum() == 1) {
+            campaign();
+            return;
+        }
+        for (long peer : peers) {
+            send(new RequestVote(config.groupId(), id, peer, currentTerm + 1, log.lastIndex(), log.lastTerm(), true));
+        }
+    }
+
+    /**
+     * Thesis §6.2, CheckQuorum: "a leader steps down if an election timeout elapses without a successful round of
+     * heartbeats to a majority of its cluster", so that clients of a leader cut off from its majority get an error
+     * (and can find the new leader) instead of waiting. Returns whether it is still leader.
+     */
+    private boolean checkQuorum() {
+        boolean active = recentlyActive.size() + 1 >= config.quorum();
+        recentlyActive.clear();
+        if (!active) {
+            becomeFollower(currentTerm, 0);
+        }
+        return active;
+    }
+
+    /**
      * §5.2: "To begin an election, a follower increments its current term and transitions to candidate state. It
      * then votes for itself and issues RequestVote RPCs in parallel to each of the other servers."
      */
@@ -503,13 +573,18 @@ public final class RaftCore {
      * for the same term." A majority of rejections ends the candidacy early.
      */
     private void handleVoteResponse(VoteResponse vr) {
-        if (role != Role.CANDIDATE) {
-            return;
+        boolean pre = role == Role.PRE_CANDIDATE;
+        if ((role != Role.CANDIDATE && !pre) || vr.preVote() != pre) {
+            return; // not campaigning, or an answer to the other kind of round
         }
         votes.putIfAbsent(vr.from(), vr.granted());
         long granted = votes.values().stream().filter(g -> g).count();
         if (granted >= config.quorum()) {
-            becomeLeader();
+            if (pre) {
+                campaign(); // a majority would vote for us: now start the real election
+            } else {
+                becomeLeader();
+            }
         } else if (votes.size() - granted >= config.quorum()) {
             becomeFollower(currentTerm, 0);
         }
@@ -525,6 +600,8 @@ public final class RaftCore {
         leaderId = id;
         votes.clear();
         heartbeatElapsed = 0;
+        electionElapsed = 0;
+        recentlyActive.clear();
         progress.clear();
         for (long peer : peers) {
             progress.put(peer, new Progress(log.lastIndex() + 1, config.maxInflightAppends(), config.maxInflightBytes()));
@@ -545,6 +622,14 @@ public final class RaftCore {
      * timer. The answer leaves only after the vote is durable (thesis §3.8).
      */
     private void handleRequestVote(RequestVote rv) {
+        if (rv.preVote()) {
+            // Thesis §9.6: grant if we could vote for it in its next term and its log is up to date. Nothing changes
+            // here: no term, no vote, no timer reset. (A server in a leader's lease did not get this far.)
+            boolean canPreVote = rv.term() > currentTerm || votedFor == rv.from() || (votedFor == 0 && leaderId == 0);
+            boolean grant = canPreVote && log.isUpToDate(rv.lastLogIndex(), rv.lastLogTerm());
+            send(new VoteResponse(config.groupId(), id, rv.from(), grant ? rv.term() : currentTerm, grant, true));
+            return;
+        }
         boolean canVote = votedFor == 0 || votedFor == rv.from()
                 || config.brokenRule() == BrokenRule.VOTE_TWICE_IN_A_TERM;
         boolean upToDate = log.isUpToDate(rv.lastLogIndex(), rv.lastLogTerm())
@@ -577,7 +662,7 @@ public final class RaftCore {
             droppedMessages++;
             return;
         }
-        if (role == Role.CANDIDATE) {
+        if (role == Role.CANDIDATE || role == Role.PRE_CANDIDATE) {
             becomeFollower(currentTerm, ae.from());
         }
         leaderId = ae.from();

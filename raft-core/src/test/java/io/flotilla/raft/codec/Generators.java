@@ -94,11 +94,13 @@ final class Generators {
     }
 
     RequestVote requestVote() {
-        return new RequestVote(nonNegative(), positive(), positive(), nonNegative(), nonNegative(), nonNegative());
+        return new RequestVote(nonNegative(), positive(), positive(), nonNegative(), nonNegative(), nonNegative(),
+                random.nextBoolean());
     }
 
     VoteResponse voteResponse() {
-        return new VoteResponse(nonNegative(), positive(), positive(), nonNegative(), random.nextBoolean());
+        return new VoteResponse(nonNegative(), positive(), positive(), nonNegative(), random.nextBoolean(),
+                random.nextBoolean());
     }
 
     AppendEntries appendEntries() {

@@ -38,9 +38,13 @@ final class CoreHarness {
         this.core = RaftCore.restore(config, store, new SplittableRandom(seed));
     }
 
-    /** Node {@code id} of {@code voters}, electionTicks 10, heartbeatTicks 1. */
+    /**
+     * Node {@code id} of {@code voters}, electionTicks 10, heartbeatTicks 1, and the paper's basic algorithm:
+     * PreVote and CheckQuorum off (they have tests of their own).
+     */
     static CoreConfig config(long id, long... voters) {
-        return CoreConfig.of(GROUP, id, LongStream.of(voters).boxed().toList()).withTicks(ELECTION_TICKS, 1);
+        return CoreConfig.of(GROUP, id, LongStream.of(voters).boxed().toList()).withTicks(ELECTION_TICKS, 1)
+                .withElectionSafeguards(false, false);
     }
 
     /** Node {@code id} of {@code voters} with an empty store and seed 1. */

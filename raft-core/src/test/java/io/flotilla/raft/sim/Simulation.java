@@ -80,6 +80,7 @@ public final class Simulation {
         for (long id = 1; id <= cfg.nodes(); id++) {
             CoreConfig c = CoreConfig.of(GROUP, id, voters).withTicks(cfg.electionTicks(), cfg.heartbeatTicks())
                     .withReplicationLimits(512 + rnd.nextInt(4096), 1 + rnd.nextInt(8))
+                    .withElectionSafeguards(cfg.preVote(), cfg.checkQuorum())
                     .withBrokenRule(cfg.brokenRule());
             nodes.add(new SimNode(id, c, rnd.nextLong()));
         }

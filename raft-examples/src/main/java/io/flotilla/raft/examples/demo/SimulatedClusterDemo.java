@@ -119,7 +119,8 @@ public final class SimulatedClusterDemo {
         input.run();
         if (core.role() != role || core.term() != term) {
             String how = switch (core.role()) {
-                case CANDIDATE -> "times out and campaigns";
+                case PRE_CANDIDATE -> "times out and asks whether it could win (pre-vote)";
+                case CANDIDATE -> "campaigns";
                 case LEADER -> "wins the election and LEADS";
                 case FOLLOWER -> "follows";
             };

@@ -1,0 +1,133 @@
+package io.flotilla.raft.core;
+
+import io.flotilla.raft.log.InMemoryLogStore;
+import io.flotilla.raft.message.RequestVote;
+import io.flotilla.raft.message.VoteResponse;
+import org.junit.jupiter.api.Test;
+
+import static io.flotilla.raft.core.CoreHarness.GROUP;
+import static io.flotilla.raft.core.CoreHarness.ack;
+import static io.flotilla.raft.core.CoreHarness.config;
+import static io.flotilla.raft.core.CoreHarness.heartbeat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** PreVote (thesis §9.6), CheckQuorum (thesis §6.2) and the leader lease they rely on (thesis §4.2.3). */
+class ElectionSafeguardsTest {
+    private static CoreHarness node(long id, boolean preVote, boolean checkQuorum, long... voters) {
+        return new CoreHarness(config(id, voters).withElectionSafeguards(preVote, checkQuorum), new InMemoryLogStore(), id);
+    }
+
+    private static void tickUntilPreCandidate(CoreHarness h) {
+        for (int i = 0; i < 2 * CoreHarness.ELECTION_TICKS && h.core.role() != Role.PRE_CANDIDATE; i++) {
+            h.tick(1);
+        }
+        assertThat(h.core.role()).isEqualTo(Role.PRE_CANDIDATE);
+    }
+
+    /** Thesis §9.6: a node cut off from the others keeps its term, so it cannot depose the leader when it returns. */
+    @Test
+    void preVote_anIsolatedNodeDoesNotRaiseItsTerm() {
+        CoreHarness withPreVote = node(3, true, true, 1, 2, 3);
+        CoreHarness without = node(3, false, true, 1, 2, 3);
+        for (int i = 0; i < 20 * CoreHarness.ELECTION_TICKS; i++) {
+            withPreVote.tick(1);
+            withPreVote.drain(); // its requests go nowhere
+            without.tick(1);
+            without.drain();
+        }
+        assertThat(withPreVote.core.term()).isZero();
+        assertThat(withPreVote.core.role()).isEqualTo(Role.PRE_CANDIDATE);
+        assertThat(without.core.term()).as("without PreVote every timeout raises the term").isGreaterThan(5);
+    }
+
+    @Test
+    void preVote_requestsCarryTheNextTermAndChangeNothingOnTheVoter() {
+        CoreHarness candidate = node(1, true, true, 1, 2, 3);
+        tickUntilPreCandidate(candidate);
+        assertThat(candidate.core.role()).isEqualTo(Role.PRE_CANDIDATE);
+        assertThat(candidate.core.term()).isZero();
+        RequestVote ask = candidate.drain().sent(RequestVote.class).get(0);
+        assertThat(ask.preVote()).isTrue();
+        assertThat(ask.term()).isEqualTo(1);
+
+        CoreHarness voter = node(2, true, true, 1, 2, 3);
+        VoteResponse answer = voter.deliver(ask).sent(VoteResponse.class).get(0);
+        assertThat(answer).isEqualTo(new VoteResponse(GROUP, 2, 1, 1, true, true));
+        assertThat(voter.core.term()).isZero();
+        assertThat(voter.core.votedFor()).isZero();
+    }
+
+    @Test
+    void preVote_aMajorityOfGrantsStartsTheRealElection() {
+        CoreHarness candidate = node(1, true, true, 1, 2, 3);
+        tickUntilPreCandidate(candidate);
+        candidate.drain();
+        candidate.core.step(new VoteResponse(GROUP, 2, 1, 1, true, true));
+        assertThat(candidate.core.role()).isEqualTo(Role.CANDIDATE);
+        assertThat(candidate.core.term()).isEqualTo(1);
+        assertThat(candidate.drain().sent(RequestVote.class)).allSatisfy(rv -> {
+            assertThat(rv.preVote()).isFalse();
+            assertThat(rv.term()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void preVote_isRefusedToACandidateWhoseLogIsBehind() {
+        CoreHarness voter = node(2, true, false, 1, 2, 3);
+        voter.deliver(CoreHarness.append(1, 2, 1, 0, 0, 0, CoreHarness.entries(1, 1, 1)));
+        VoteResponse answer = voter.deliver(new RequestVote(GROUP, 3, 2, 2, 1, 1, true)).sent(VoteResponse.class).get(0);
+        assertThat(answer.granted()).isFalse();
+        assertThat(voter.core.term()).isEqualTo(1);
+    }
+
+    /** Thesis §4.2.3: a server that heard from the leader within the election timeout disregards RequestVote. */
+    @Test
+    void leaderLease_aFollowerThatHeardFromItsLeaderIgnoresHigherTermVoteRequests() {
+        CoreHarness follower = node(2, false, true, 1, 2, 3);
+        follower.deliver(heartbeat(1, 2, 1, 0, 0, 0));
+        assertThat(follower.deliver(new RequestVote(GROUP, 3, 2, 5, 9, 4)).sent()).isEmpty();
+        assertThat(follower.core.term()).isEqualTo(1);
+        assertThat(follower.core.droppedMessages()).isEqualTo(1);
+        follower.tick(CoreHarness.ELECTION_TICKS); // the lease runs out
+        assertThat(follower.deliver(new RequestVote(GROUP, 3, 2, 5, 9, 4)).sent(VoteResponse.class))
+                .singleElement().satisfies(v -> assertThat(v.granted()).isTrue());
+        assertThat(follower.core.term()).isEqualTo(5);
+    }
+
+    /** Thesis §6.2: a leader that hears from no majority for an election timeout steps down. */
+    @Test
+    void checkQuorum_aLeaderCutOffFromItsMajorityStepsDown() {
+        CoreHarness leader = node(1, false, true, 1, 2, 3);
+        leader.becomeLeaderWithCommittedNoop();
+        leader.tick(CoreHarness.ELECTION_TICKS); // the acks of the election count for the first window
+        leader.drain();
+        assertThat(leader.core.role()).isEqualTo(Role.LEADER);
+        leader.tick(CoreHarness.ELECTION_TICKS);
+        assertThat(leader.core.role()).isEqualTo(Role.FOLLOWER);
+        assertThat(leader.core.leaderId()).isZero();
+        assertThat(leader.core.propose(java.util.List.of(io.flotilla.raft.log.Payload.ofUtf8("x"))))
+                .isEqualTo(new ProposeResult.NotLeader(0));
+    }
+
+    @Test
+    void checkQuorum_aLeaderHearingFromOneFollowerOfThreeStaysLeader() {
+        CoreHarness leader = node(1, false, true, 1, 2, 3);
+        leader.becomeLeaderWithCommittedNoop();
+        for (int window = 0; window < 5; window++) {
+            for (int t = 0; t < CoreHarness.ELECTION_TICKS; t++) {
+                leader.tick(1);
+                leader.drain();
+                leader.deliver(ack(2, 1, leader.core.term(), leader.core.lastIndex()));
+            }
+        }
+        assertThat(leader.core.role()).isEqualTo(Role.LEADER);
+    }
+
+    @Test
+    void withoutCheckQuorumALeaderStaysLeaderAlone() {
+        CoreHarness leader = node(1, false, false, 1, 2, 3);
+        leader.becomeLeaderWithCommittedNoop();
+        leader.tick(10 * CoreHarness.ELECTION_TICKS);
+        assertThat(leader.core.role()).isEqualTo(Role.LEADER);
+    }
+}
