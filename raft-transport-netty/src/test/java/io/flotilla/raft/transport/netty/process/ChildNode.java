@@ -1,0 +1,102 @@
+package io.flotilla.raft.transport.netty.process;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The test's handle on one {@link NodeProcess}: starts it, sends it requests, and kills it with SIGKILL. */
+final class ChildNode implements AutoCloseable {
+    final long id;
+    private final Process process;
+    private final Writer stdin;
+    private final Map<String, CompletableFuture<String>> pending = new ConcurrentHashMap<>();
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+    private final AtomicLong nextRequest = new AtomicLong();
+
+    ChildNode(long id, Path dataDir, String ports, Path log) throws IOException {
+        this.id = id;
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        process = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                NodeProcess.class.getName(), Long.toString(id), dataDir.toString(), ports))
+                .redirectError(log.toFile())
+                .start();
+        stdin = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        Thread reader = new Thread(this::readAnswers, "child-" + id + "-stdout");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    void awaitReady(Duration timeout) throws Exception {
+        ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void readAnswers() {
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null) {
+                if (line.equals("ready")) {
+                    ready.complete(null);
+                    continue;
+                }
+                String[] parts = line.split(" ", 2);
+                CompletableFuture<String> f = pending.remove(parts[0]);
+                if (f != null) {
+                    f.complete(parts.length > 1 ? parts[1] : "");
+                }
+            }
+        } catch (IOException e) {
+            // the process died; pending requests fail below
+        }
+        IOException gone = new IOException("node " + id + " exited");
+        ready.completeExceptionally(gone);
+        pending.values().forEach(f -> f.completeExceptionally(gone));
+    }
+
+    /** Sends one request; the future completes with the answer after the request id ("ok v", "err ...", "status ..."). */
+    CompletableFuture<String> request(String request) {
+        String rid = Long.toString(nextRequest.incrementAndGet());
+        CompletableFuture<String> f = new CompletableFuture<>();
+        pending.put(rid, f);
+        try {
+            synchronized (stdin) {
+                stdin.write(rid + " " + request + "\n");
+                stdin.flush();
+            }
+        } catch (IOException e) {
+            pending.remove(rid);
+            f.completeExceptionally(e);
+        }
+        return f;
+    }
+
+    /** kill -9: the process gets no chance to flush or close anything. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process.isAlive()) {
+            stdin.close(); // a clean exit
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                kill();
+            }
+        }
+    }
+}
