@@ -28,7 +28,10 @@ public interface LogStore extends LogReader, AutoCloseable {
     /** Deletes every entry with index {@code >= fromIndex}; a no-op if {@code fromIndex > lastIndex()}. */
     void truncateSuffix(long fromIndex);
 
-    /** Replaces the hard state. */
+    /**
+     * Replaces the hard state. Its commit index never exceeds {@link #lastIndex()} (the core never asks for that: a
+     * node only learns an index is committed once it holds the entry); a store may refuse such a state.
+     */
     void saveHardState(HardState hardState);
 
     /** Makes every earlier write durable (fsync). */

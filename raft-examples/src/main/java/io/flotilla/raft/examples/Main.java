@@ -16,10 +16,10 @@ public final class Main {
     public static void main(String[] args) throws InterruptedException, ExecutionException {
         String command = args.length > 0 ? args[0] : "demo";
         if (command.equals("balance")) {
-            if (args.length > 1) {
-                usage("balance takes no options");
+            if (args.length != 1 && !(args.length == 3 && args[1].equals("--data-dir"))) {
+                usage("balance takes only --data-dir DIR");
             }
-            ReplicatedBalance.main(new String[0]);
+            ReplicatedBalance.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         int seconds = 12;
@@ -76,7 +76,7 @@ public final class Main {
 
     private static <T> T usage(String error) {
         System.err.println("error: " + error);
-        System.err.println("usage: demo [--seconds N] [--speed X (0 = as fast as possible)] [--seed S] | balance");
+        System.err.println("usage: demo [--seconds N] [--speed X (0 = as fast as possible)] [--seed S] | balance [--data-dir DIR]");
         System.exit(2);
         return null;
     }

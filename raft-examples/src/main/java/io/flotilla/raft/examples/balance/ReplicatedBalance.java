@@ -2,14 +2,17 @@ package io.flotilla.raft.examples.balance;
 
 import io.flotilla.raft.core.Role;
 import io.flotilla.raft.log.InMemoryLogStore;
+import io.flotilla.raft.log.LogStore;
 import io.flotilla.raft.log.Payload;
 import io.flotilla.raft.node.LocalNetwork;
 import io.flotilla.raft.node.RaftConfig;
 import io.flotilla.raft.node.RaftListener;
 import io.flotilla.raft.node.RaftNode;
 import io.flotilla.raft.node.StateMachine;
+import io.flotilla.raft.storage.rocksdb.RocksDbLogStore;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongFunction;
 import java.util.stream.LongStream;
 
 /**
@@ -66,10 +70,20 @@ public final class ReplicatedBalance {
      *                            may have taken effect
      */
     public static long run(PrintStream out) throws InterruptedException, ExecutionException {
+        return run(out, id -> new InMemoryLogStore());
+    }
+
+    /**
+     * Runs the example with each node's log in the store {@code stores} gives for its id — for example a durable
+     * {@code RocksDbLogStore} per node (see {@link #main}). The stores are closed when the example ends.
+     */
+    public static long run(PrintStream out, LongFunction<LogStore> stores) throws InterruptedException,
+            ExecutionException {
         Map<Long, String> members = Map.of(1L, "node-1", 2L, "node-2", 3L, "node-3");
         LocalNetwork network = new LocalNetwork();
+        List<LogStore> logs = LongStream.rangeClosed(1, 3).mapToObj(stores).toList();
         List<RaftNode> nodes = LongStream.rangeClosed(1, 3).mapToObj(id -> RaftNode.start(RaftConfig.of(1, id, members),
-                new InMemoryLogStore(), network.transport(id), new Balance())).toList();
+                logs.get((int) id - 1), network.transport(id), new Balance())).toList();
         try {
             RaftNode leader = awaitLeader(nodes, RaftConfig.of(1, 1, members).requestTimeout());
             List<RaftNode> others = nodes.stream().filter(n -> n != leader).toList();
@@ -83,6 +97,7 @@ public final class ReplicatedBalance {
             return Long.parseLong(read.toStringUtf8());
         } finally {
             nodes.forEach(RaftNode::close);
+            logs.forEach(LogStore::close);
         }
     }
 
@@ -112,8 +127,19 @@ public final class ReplicatedBalance {
         }
     }
 
-    /** Runs the example, printing to standard output. */
+    /**
+     * Runs the example, printing to standard output: in memory, or with {@code --data-dir DIR} on a durable RocksDB
+     * log per node under {@code DIR} (a later run replays what earlier runs committed before adding its own).
+     */
     public static void main(String[] args) throws InterruptedException, ExecutionException {
-        System.out.println("final balance " + run(System.out));
+        if (args.length == 2 && args[0].equals("--data-dir")) {
+            Path dir = Path.of(args[1]);
+            System.out.println("final balance " + run(System.out,
+                    id -> RocksDbLogStore.open(dir.resolve("node-" + id), RocksDbLogStore.Options.of(1, id))));
+        } else if (args.length == 0) {
+            System.out.println("final balance " + run(System.out));
+        } else {
+            throw new IllegalArgumentException("usage: balance [--data-dir DIR]");
+        }
     }
 }

@@ -31,6 +31,28 @@ class ReplicatedBalanceTest {
     }
 
     @Test
+    void onRocksDbTheLogOutlivesTheNodesAndASecondRunReplaysIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.util.function.LongFunction<io.flotilla.raft.log.LogStore> rocks = id ->
+                io.flotilla.raft.storage.rocksdb.RocksDbLogStore.open(dir.resolve("node-" + id),
+                        io.flotilla.raft.storage.rocksdb.RocksDbLogStore.Options.of(1, id));
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        assertThat(ReplicatedBalance.run(quiet, rocks)).isEqualTo(125);
+        long firstRun;
+        try (io.flotilla.raft.log.LogStore log = rocks.apply(1)) {
+            firstRun = log.lastIndex();
+            assertThat(log.hardState().term()).isGreaterThanOrEqualTo(1);
+        }
+        assertThat(firstRun).as("no-op, set 100, add 25").isGreaterThanOrEqualTo(3);
+        assertThat(ReplicatedBalance.run(quiet, rocks)).isEqualTo(125);
+        try (io.flotilla.raft.log.LogStore log = rocks.apply(1)) {
+            assertThat(log.lastIndex()).as("the second run appended after the first run's entries")
+                    .isGreaterThanOrEqualTo(firstRun + 3);
+            assertThat(log.hardState().term()).isGreaterThanOrEqualTo(2);
+        }
+    }
+
+    @Test
     void aCommandTheBalanceDoesNotKnowFailsWithoutChangingIt() {
         ReplicatedBalance.Balance b = new ReplicatedBalance.Balance();
         assertThat(b.apply(1, Payload.ofUtf8("set 7")).toStringUtf8()).isEqualTo("7");
