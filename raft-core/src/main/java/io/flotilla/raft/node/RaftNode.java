@@ -256,7 +256,7 @@ public final class RaftNode implements AutoCloseable {
             Runnable input;
             int n = 0;
             while (n++ < MAX_INPUTS_PER_BATCH && (input = inbox.poll()) != null) {
-                if (running || failure == null) {
+                if (failure == null) {
                     input.run();
                 }
             }
