@@ -14,7 +14,6 @@ import io.flotilla.raft.message.ReadIndexResponse;
 import io.flotilla.raft.message.RequestVote;
 import io.flotilla.raft.message.VoteResponse;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -66,20 +65,12 @@ public final class RaftCore {
     private final TreeMap<Long, Progress> progress = new TreeMap<>();
     /** Leader only: the sequence number its AppendEntries carry; raised for each round of read confirmation. */
     private long sendSeq;
-    /** Leader only: reads waiting for the first commit of this term (thesis §6.4, step 1). */
-    private final ArrayDeque<PendingRead> readsAwaitingCommit = new ArrayDeque<>();
-    /** Leader only: reads waiting for a majority to answer AppendEntries of their seq (§6.4, step 3), in seq order. */
-    private final ArrayDeque<PendingRead> readsAwaitingQuorum = new ArrayDeque<>();
-    /** Leader only: (last index, bytes) of each batch appended in this term and not yet committed. */
-    private final ArrayDeque<long[]> uncommittedBatches = new ArrayDeque<>();
-    private long uncommittedBytes;
-    /** Leader only: the most recent forwarded request ids of each follower in this term, to drop duplicates. */
-    private final TreeMap<Long, java.util.LinkedHashSet<Long>> forwardedSeen = new TreeMap<>();
-    private static final int FORWARDED_REMEMBERED = 4096;
-
-    /** A read-index request being confirmed; {@code from} is this node or the follower that asked. */
-    private record PendingRead(long requestId, long from, long seq, long readIndex) {
-    }
+    /** Leader only: read-index requests being confirmed (thesis §6.4). */
+    private final ReadIndexQueue reads = new ReadIndexQueue();
+    /** Leader only: bytes appended in this term and not yet committed (back-pressure). */
+    private final UncommittedBytes uncommitted = new UncommittedBytes();
+    /** Leader only: forwarded proposals appended in this term, to drop duplicates. */
+    private final ForwardedRequests forwarded = new ForwardedRequests();
 
     private final List<Message> messages = new ArrayList<>();
     private final List<Message> messagesAfterPersist = new ArrayList<>();
@@ -238,8 +229,8 @@ public final class RaftCore {
             ents.add(e);
             bytes += e.sizeBytes();
         }
-        if (uncommittedBytes > 0 && uncommittedBytes + bytes > config.maxUncommittedBytes()) {
-            return new ProposeResult.Overloaded(uncommittedBytes);
+        if (uncommitted.bytes() > 0 && uncommitted.bytes() + bytes > config.maxUncommittedBytes()) {
+            return new ProposeResult.Overloaded(uncommitted.bytes());
         }
         appendAsLeader(ents, bytes);
         broadcastAppends();
@@ -248,8 +239,7 @@ public final class RaftCore {
 
     private void appendAsLeader(List<Entry> ents, long bytes) {
         log.append(ents);
-        uncommittedBatches.addLast(new long[] {log.lastIndex(), bytes});
-        uncommittedBytes += bytes;
+        uncommitted.appended(log.lastIndex(), bytes);
     }
 
     /**
@@ -331,13 +321,9 @@ public final class RaftCore {
      * restart or a new term is refused (safely: nothing is appended, and the follower has its answer already).
      */
     private boolean firstSightOfForward(ForwardProposal f) {
-        java.util.LinkedHashSet<Long> seen = forwardedSeen.computeIfAbsent(f.from(), k -> new java.util.LinkedHashSet<>());
-        if (!seen.add(f.requestId())) {
+        if (!forwarded.firstSight(f.from(), f.requestId())) {
             droppedMessages++;
             return false;
-        }
-        if (seen.size() > FORWARDED_REMEMBERED) {
-            seen.remove(seen.iterator().next());
         }
         return true;
     }
@@ -355,25 +341,21 @@ public final class RaftCore {
 
     /** Thesis §6.4, step 1: "If the leader has not yet marked an entry from its current term committed, it waits". */
     private void registerRead(long requestId, long from) {
-        PendingRead read = new PendingRead(requestId, from, 0, 0);
         if (log.term(log.committed()) != currentTerm) {
-            readsAwaitingCommit.addLast(read);
+            reads.awaitFirstCommit(requestId, from);
         } else {
-            confirmLeadership(List.of(read));
+            reads.startRound(requestId, from, ++sendSeq, log.committed());
+            confirmLeadership();
         }
     }
 
     /**
      * Thesis §6.4, steps 2 and 3: "the leader saves its current commit index in a local variable readIndex", then
-     * "sends a new round of heartbeats and waits for their acknowledgments from a majority of the cluster".
+     * "sends a new round of heartbeats and waits for their acknowledgments from a majority of the cluster". The
+     * round is the current {@code sendSeq}, which every AppendEntries carries and every answer echoes.
      */
-    private void confirmLeadership(List<PendingRead> reads) {
-        sendSeq++;
-        for (PendingRead r : reads) {
-            readsAwaitingQuorum.addLast(new PendingRead(r.requestId(), r.from(), sendSeq, log.committed()));
-        }
+    private void confirmLeadership() {
         if (config.quorum() == 1 || config.brokenRule() == BrokenRule.READ_WITHOUT_LEADERSHIP_CONFIRMATION) {
-            readsAwaitingQuorum.forEach(r -> progress.values().forEach(pr -> pr.ackedSeq = Math.max(pr.ackedSeq, r.seq())));
             releaseConfirmedReads();
             return;
         }
@@ -382,46 +364,46 @@ public final class RaftCore {
         }
     }
 
-    /** Reports every read whose round of AppendEntries a majority (this leader included) has answered. */
+    /** Whether a majority (this leader included) has answered AppendEntries of round {@code seq} or later. */
+    private boolean roundConfirmed(long seq) {
+        if (config.quorum() == 1 || config.brokenRule() == BrokenRule.READ_WITHOUT_LEADERSHIP_CONFIRMATION) {
+            return true;
+        }
+        int acks = 1;
+        for (Progress pr : progress.values()) {
+            if (pr.ackedSeq >= seq) {
+                acks++;
+            }
+        }
+        return acks >= config.quorum();
+    }
+
+    /** Reports every read whose round is confirmed. */
     private void releaseConfirmedReads() {
-        while (!readsAwaitingQuorum.isEmpty()) {
-            PendingRead r = readsAwaitingQuorum.peekFirst();
-            int acks = 1;
-            for (Progress pr : progress.values()) {
-                if (pr.ackedSeq >= r.seq()) {
-                    acks++;
-                }
-            }
-            if (acks < config.quorum()) {
-                return;
-            }
-            readsAwaitingQuorum.removeFirst();
-            if (r.from() == id) {
-                outcomes.add(new RequestOutcome.ReadIndexReady(r.requestId(), r.readIndex()));
-            } else {
-                send(new ReadIndexResponse(config.groupId(), id, r.from(), currentTerm, r.requestId(), true,
-                        r.readIndex(), 0));
-            }
+        for (ReadIndexQueue.PendingRead r : reads.releaseConfirmed(this::roundConfirmed)) {
+            answerRead(r, true, 0);
+        }
+    }
+
+    /** Tells whoever asked for a read index — this node's driver, or a follower — how it went. */
+    private void answerRead(ReadIndexQueue.PendingRead r, boolean success, long knownLeader) {
+        if (r.from() == id) {
+            outcomes.add(success ? new RequestOutcome.ReadIndexReady(r.requestId(), r.readIndex())
+                    : new RequestOutcome.ReadIndexFailed(r.requestId(), knownLeader));
+        } else {
+            send(new ReadIndexResponse(config.groupId(), id, r.from(), currentTerm, r.requestId(), success,
+                    success ? r.readIndex() : 0, knownLeader));
         }
     }
 
     /** A leader that steps down fails its pending reads (they are safe to retry) and forgets its leader state. */
     private void abandonLeadership(long newLeader) {
-        for (ArrayDeque<PendingRead> reads : List.of(readsAwaitingCommit, readsAwaitingQuorum)) {
-            for (PendingRead r : reads) {
-                if (r.from() == id) {
-                    outcomes.add(new RequestOutcome.ReadIndexFailed(r.requestId(), newLeader));
-                } else {
-                    send(new ReadIndexResponse(config.groupId(), id, r.from(), currentTerm, r.requestId(), false, 0,
-                            newLeader));
-                }
-            }
-            reads.clear();
+        for (ReadIndexQueue.PendingRead r : reads.clear()) {
+            answerRead(r, false, newLeader);
         }
         progress.clear();
-        forwardedSeen.clear();
-        uncommittedBatches.clear();
-        uncommittedBytes = 0;
+        forwarded.clear();
+        uncommitted.clear();
         sendSeq = 0;
     }
 
@@ -752,13 +734,10 @@ public final class RaftCore {
             return false;
         }
         log.commitTo(n);
-        while (!uncommittedBatches.isEmpty() && uncommittedBatches.peekFirst()[0] <= n) {
-            uncommittedBytes -= uncommittedBatches.removeFirst()[1];
-        }
-        if (!readsAwaitingCommit.isEmpty() && log.term(n) == currentTerm) {
-            List<PendingRead> reads = List.copyOf(readsAwaitingCommit);
-            readsAwaitingCommit.clear();
-            confirmLeadership(reads);
+        uncommitted.committedTo(n);
+        if (reads.hasAwaitingCommit() && log.term(n) == currentTerm) {
+            reads.startRoundForAwaitingCommit(++sendSeq, log.committed());
+            confirmLeadership();
         }
         return true;
     }
