@@ -6,12 +6,12 @@ package io.flotilla.raft.codec;
  * or a field breaks a rule of the record it maps to (such as a node id of 0 or entries that are not
  * contiguous).
  *
- * <p>Thrown by {@link MessageCodec}, {@link EntryCodec} and {@link HardStateCodec}, on the calling
- * thread, for every malformed input; they throw nothing else for bad bytes. A transport should drop
- * the offending message (Raft tolerates lost messages); a log store should treat it as damaged data
- * and stop the node. The cause, when present, is the record constructor's
- * {@link IllegalArgumentException}; parser exceptions are never attached, so that no protobuf type
- * leaks out of the codec.
+ * <p>Thrown by {@link MessageCodec}, {@link EntryCodec}, {@link HardStateCodec} and
+ * {@link SnapshotMetaCodec}, on the calling thread, for every malformed input; they throw nothing
+ * else for bad bytes. A transport should drop the offending message (Raft tolerates lost messages);
+ * a log store should treat it as damaged data and stop the node. The cause, when present, is the
+ * record constructor's {@link IllegalArgumentException}; parser exceptions are never attached, so
+ * that no protobuf type leaks out of the codec.
  */
 public final class CodecException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -7,20 +7,29 @@ import io.flotilla.raft.codec.proto.Envelope;
 import io.flotilla.raft.codec.proto.ForwardOutcomeProto;
 import io.flotilla.raft.codec.proto.ForwardProposalProto;
 import io.flotilla.raft.codec.proto.ForwardProposalResponseProto;
+import io.flotilla.raft.codec.proto.InstallSnapshotProto;
 import io.flotilla.raft.codec.proto.ReadIndexRequestProto;
 import io.flotilla.raft.codec.proto.ReadIndexResponseProto;
 import io.flotilla.raft.codec.proto.RequestVoteProto;
+import io.flotilla.raft.codec.proto.SnapshotChunkAckProto;
+import io.flotilla.raft.codec.proto.SnapshotChunkProto;
+import io.flotilla.raft.codec.proto.SnapshotChunkStatusProto;
+import io.flotilla.raft.codec.proto.SnapshotMetaProto;
 import io.flotilla.raft.codec.proto.VoteResponseProto;
 import io.flotilla.raft.log.Entry;
 import io.flotilla.raft.log.Payload;
+import io.flotilla.raft.log.SnapshotMeta;
 import io.flotilla.raft.message.AppendEntries;
 import io.flotilla.raft.message.AppendResponse;
 import io.flotilla.raft.message.ForwardProposal;
 import io.flotilla.raft.message.ForwardProposalResponse;
+import io.flotilla.raft.message.InstallSnapshot;
 import io.flotilla.raft.message.Message;
 import io.flotilla.raft.message.ReadIndexRequest;
 import io.flotilla.raft.message.ReadIndexResponse;
 import io.flotilla.raft.message.RequestVote;
+import io.flotilla.raft.message.SnapshotChunk;
+import io.flotilla.raft.message.SnapshotChunkAck;
 import io.flotilla.raft.message.VoteResponse;
 
 import java.nio.ByteBuffer;
@@ -105,6 +114,20 @@ public final class MessageCodec {
                     .setGroupId(m.groupId()).setFrom(m.from()).setTo(m.to()).setTerm(m.term())
                     .setRequestId(m.requestId()).setOutcome(toProto(m.outcome())).setFirstIndex(m.firstIndex())
                     .setLastIndex(m.lastIndex()).setEntryTerm(m.entryTerm()).setLeaderId(m.leaderId()));
+        } else if (message instanceof InstallSnapshot m) {
+            envelope.setInstallSnapshot(InstallSnapshotProto.newBuilder()
+                    .setGroupId(m.groupId()).setFrom(m.from()).setTo(m.to()).setTerm(m.term())
+                    .setMeta(toProto(m.meta())));
+        } else if (message instanceof SnapshotChunk m) {
+            envelope.setSnapshotChunk(SnapshotChunkProto.newBuilder()
+                    .setGroupId(m.groupId()).setFrom(m.from()).setTo(m.to()).setTerm(m.term())
+                    .setMeta(toProto(m.meta())).setOffset(m.offset()).setData(Decoding.toProto(m.data()))
+                    .setChecksum(m.checksum()));
+        } else if (message instanceof SnapshotChunkAck m) {
+            envelope.setSnapshotChunkAck(SnapshotChunkAckProto.newBuilder()
+                    .setGroupId(m.groupId()).setFrom(m.from()).setTo(m.to()).setTerm(m.term())
+                    .setSnapshotIndex(m.snapshotIndex()).setSnapshotTerm(m.snapshotTerm())
+                    .setNextOffset(m.nextOffset()).setStatus(toProto(m.status())));
         } else {
             // Message is sealed; a new kind added without a wire encoding is a bug (MessageCodecTest catches it).
             throw new IllegalStateException("no wire encoding for " + message.getClass().getName());
@@ -151,6 +174,9 @@ public final class MessageCodec {
             case READ_INDEX_RESPONSE -> readIndexResponse(envelope.getReadIndexResponse());
             case FORWARD_PROPOSAL -> forwardProposal(envelope.getForwardProposal());
             case FORWARD_PROPOSAL_RESPONSE -> forwardProposalResponse(envelope.getForwardProposalResponse());
+            case INSTALL_SNAPSHOT -> installSnapshot(envelope.getInstallSnapshot());
+            case SNAPSHOT_CHUNK -> snapshotChunk(envelope.getSnapshotChunk());
+            case SNAPSHOT_CHUNK_ACK -> snapshotChunkAck(envelope.getSnapshotChunkAck());
             case BODY_NOT_SET -> throw new CodecException(envelope.getUnknownFields().asMap().isEmpty()
                     ? "envelope holds no message"
                     : "envelope holds no message kind this version knows (field numbers "
@@ -215,6 +241,65 @@ public final class MessageCodec {
         return Decoding.construct("ForwardProposalResponse", () -> new ForwardProposalResponse(p.getGroupId(),
                 p.getFrom(), p.getTo(), p.getTerm(), p.getRequestId(), outcome(p.getOutcomeValue()), p.getFirstIndex(),
                 p.getLastIndex(), p.getEntryTerm(), p.getLeaderId()));
+    }
+
+    private static InstallSnapshot installSnapshot(InstallSnapshotProto p) {
+        return Decoding.construct("InstallSnapshot", () -> new InstallSnapshot(p.getGroupId(), p.getFrom(), p.getTo(),
+                p.getTerm(), meta(p.hasMeta(), p.getMeta())));
+    }
+
+    private static SnapshotChunk snapshotChunk(SnapshotChunkProto p) {
+        return Decoding.construct("SnapshotChunk", () -> new SnapshotChunk(p.getGroupId(), p.getFrom(), p.getTo(),
+                p.getTerm(), meta(p.hasMeta(), p.getMeta()), p.getOffset(), Decoding.payload(p.getData()),
+                p.getChecksum()));
+    }
+
+    private static SnapshotChunkAck snapshotChunkAck(SnapshotChunkAckProto p) {
+        return Decoding.construct("SnapshotChunkAck", () -> new SnapshotChunkAck(p.getGroupId(), p.getFrom(),
+                p.getTo(), p.getTerm(), p.getSnapshotIndex(), p.getSnapshotTerm(), p.getNextOffset(),
+                status(p.getStatusValue())));
+    }
+
+    private static SnapshotMetaProto toProto(SnapshotMeta meta) {
+        return SnapshotMetaProto.newBuilder()
+                .setIndex(meta.index())
+                .setTerm(meta.term())
+                .addAllVoters(meta.voters())
+                .setSizeBytes(meta.sizeBytes())
+                .setChecksum(meta.checksum())
+                .build();
+    }
+
+    /** The snapshot meta of a message; a message without one is rejected rather than given a default. */
+    private static SnapshotMeta meta(boolean present, SnapshotMetaProto p) {
+        if (!present) {
+            throw new IllegalArgumentException("meta is missing");
+        }
+        try {
+            return new SnapshotMeta(p.getIndex(), p.getTerm(), p.getVotersList(), p.getSizeBytes(), p.getChecksum());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("meta: " + e.getMessage(), e);
+        }
+    }
+
+    private static SnapshotChunkStatusProto toProto(SnapshotChunkAck.Status status) {
+        return switch (status) {
+            case RECEIVING -> SnapshotChunkStatusProto.SNAPSHOT_CHUNK_STATUS_RECEIVING;
+            case DONE -> SnapshotChunkStatusProto.SNAPSHOT_CHUNK_STATUS_DONE;
+            case REJECTED -> SnapshotChunkStatusProto.SNAPSHOT_CHUNK_STATUS_REJECTED;
+        };
+    }
+
+    /** The status with wire number {@code number}; 0 (field missing) and unknown numbers are rejected. */
+    private static SnapshotChunkAck.Status status(int number) {
+        return switch (number) {
+            case SnapshotChunkStatusProto.SNAPSHOT_CHUNK_STATUS_RECEIVING_VALUE -> SnapshotChunkAck.Status.RECEIVING;
+            case SnapshotChunkStatusProto.SNAPSHOT_CHUNK_STATUS_DONE_VALUE -> SnapshotChunkAck.Status.DONE;
+            case SnapshotChunkStatusProto.SNAPSHOT_CHUNK_STATUS_REJECTED_VALUE -> SnapshotChunkAck.Status.REJECTED;
+            case SnapshotChunkStatusProto.SNAPSHOT_CHUNK_STATUS_UNSPECIFIED_VALUE ->
+                    throw new IllegalArgumentException("snapshot chunk status is missing");
+            default -> throw new IllegalArgumentException("unknown snapshot chunk status " + number);
+        };
     }
 
     private static ForwardOutcomeProto toProto(ForwardProposalResponse.Outcome outcome) {

@@ -1,7 +1,8 @@
 /**
  * The wire and disk encodings of Raft's values: {@link io.flotilla.raft.codec.MessageCodec} for the
  * messages a transport carries, {@link io.flotilla.raft.codec.EntryCodec} and
- * {@link io.flotilla.raft.codec.HardStateCodec} for what a log store keeps.
+ * {@link io.flotilla.raft.codec.HardStateCodec} for what a log store keeps,
+ * {@link io.flotilla.raft.codec.SnapshotMetaCodec} for what a snapshot store keeps.
  *
  * <p>The formats are protocol buffers, defined in {@code flotilla/raft/v1/raft.proto} and generated
  * into {@code io.flotilla.raft.codec.proto} at build time. This is the only package that touches

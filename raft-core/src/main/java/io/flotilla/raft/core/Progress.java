@@ -10,11 +10,14 @@ import java.util.ArrayDeque;
  *       AppendEntries at a time (from {@code next - 1}) and waits for the answer or the next heartbeat.</li>
  *   <li>{@link State#REPLICATE}: the follower matched; the leader streams entries optimistically, advancing
  *       {@code next} as it sends, with at most {@code maxInflight} unacknowledged appends (pipelining).</li>
+ *   <li>{@link State#SNAPSHOT}: the follower needs entries the leader has compacted (paper §7); the leader has sent
+ *       InstallSnapshot for {@code pendingSnapshot} and sends no appends until the follower acknowledges an index at
+ *       or beyond it, or the transfer is reported failed.</li>
  * </ul>
  * Invariant: {@code 0 <= match < next}.
  */
 final class Progress {
-    enum State { PROBE, REPLICATE }
+    enum State { PROBE, REPLICATE, SNAPSHOT }
 
     /** matchIndex: highest index known to be replicated on the follower. */
     long match;
@@ -27,6 +30,8 @@ final class Progress {
     int ticksWithoutProgress;
     /** The highest {@code AppendEntries.seq} the follower has answered in this term (ReadIndex confirmation). */
     long ackedSeq;
+    /** SNAPSHOT: the index of the snapshot being sent. */
+    long pendingSnapshot;
     /** REPLICATE: the last index and byte size of each unacknowledged append, oldest first. */
     private final ArrayDeque<long[]> inflights = new ArrayDeque<>();
     private long inflightBytes;
@@ -41,7 +46,31 @@ final class Progress {
 
     /** Whether the leader must hold back further appends to this follower for now (flow control). */
     boolean isPaused() {
-        return state == State.PROBE ? probeSent : inflights.size() >= maxInflight || inflightBytes >= maxInflightBytes;
+        return switch (state) {
+            case PROBE -> probeSent;
+            case REPLICATE -> inflights.size() >= maxInflight || inflightBytes >= maxInflightBytes;
+            case SNAPSHOT -> true;
+        };
+    }
+
+    /** The leader sent InstallSnapshot for the snapshot ending at {@code snapshotIndex}. */
+    void becomeSnapshot(long snapshotIndex) {
+        reset(State.SNAPSHOT);
+        pendingSnapshot = snapshotIndex;
+    }
+
+    /**
+     * The snapshot transfer ended. If the data was delivered, the follower should now hold the snapshot: probe from
+     * just after it. Either way probe only at the next heartbeat, so a follower that cannot take the snapshot (or
+     * crashed before installing it) is not sent another in a tight loop.
+     */
+    void snapshotTransferEnded(boolean delivered) {
+        long after = pendingSnapshot + 1;
+        becomeProbe();
+        if (delivered) {
+            next = Math.max(next, after);
+        }
+        probeSent = true;
     }
 
     void becomeProbe() {
@@ -60,6 +89,7 @@ final class Progress {
         inflights.clear();
         inflightBytes = 0;
         ticksWithoutProgress = 0;
+        pendingSnapshot = 0;
     }
 
     /** Records that an append carrying entries up to {@code lastIndex}, of {@code bytes} in all, was sent. */
@@ -95,6 +125,9 @@ final class Progress {
      * which is ignored.
      */
     boolean maybeDecrTo(long rejected, long probeFrom) {
+        if (state == State.SNAPSHOT) {
+            return false; // a heartbeat anchored where the follower has nothing yet: the snapshot is on its way
+        }
         if (state == State.REPLICATE) {
             if (rejected <= match) {
                 return false; // answers an append sent before the follower matched
@@ -113,6 +146,7 @@ final class Progress {
 
     @Override
     public String toString() {
-        return state + "{match=" + match + ", next=" + next + ", inflight=" + inflights.size() + "}";
+        return state + "{match=" + match + ", next=" + next + ", inflight=" + inflights.size()
+                + (state == State.SNAPSHOT ? ", snapshot=" + pendingSnapshot : "") + "}";
     }
 }

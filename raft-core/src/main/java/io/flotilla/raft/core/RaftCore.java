@@ -4,10 +4,12 @@ import io.flotilla.raft.log.Entry;
 import io.flotilla.raft.log.HardState;
 import io.flotilla.raft.log.LogReader;
 import io.flotilla.raft.log.Payload;
+import io.flotilla.raft.log.SnapshotMeta;
 import io.flotilla.raft.message.AppendEntries;
 import io.flotilla.raft.message.AppendResponse;
 import io.flotilla.raft.message.ForwardProposal;
 import io.flotilla.raft.message.ForwardProposalResponse;
+import io.flotilla.raft.message.InstallSnapshot;
 import io.flotilla.raft.message.Message;
 import io.flotilla.raft.message.ReadIndexRequest;
 import io.flotilla.raft.message.ReadIndexResponse;
@@ -35,8 +37,8 @@ import java.util.random.RandomGenerator;
  *
  * <p>Each safety rule of the Raft paper is enforced in one place, named in its Javadoc:
  * term rules in {@link #step}, votes in {@link #handleRequestVote}, log consistency in
- * {@link #handleAppendEntries}, commitment in {@link #maybeCommit}, and persistence ordering in
- * {@link #send} and {@link Ready}.
+ * {@link #handleAppendEntries}, commitment in {@link #maybeCommit}, snapshots in {@link #handleInstallSnapshot}
+ * and {@link #sendSnapshot}, and persistence ordering in {@link #send} and {@link Ready}.
  */
 public final class RaftCore {
     private final CoreConfig config;
@@ -80,12 +82,15 @@ public final class RaftCore {
     /** The Ready handed out and not yet advanced, if any. */
     private Ready inFlight;
     private long droppedMessages;
+    /** The newest snapshot this node holds (taken here or installed from a leader), or null. */
+    private SnapshotMeta snapshot;
 
-    private RaftCore(CoreConfig config, LogReader store, RandomGenerator random) {
+    private RaftCore(CoreConfig config, LogReader store, SnapshotMeta snapshot, RandomGenerator random) {
         this.config = config;
         this.id = config.id();
         this.random = random;
-        this.log = new RaftLog(store);
+        this.log = new RaftLog(store, snapshot == null ? 0 : snapshot.index());
+        this.snapshot = snapshot;
         this.peers = config.voters().stream().filter(v -> v != id).toList();
         this.lastHardState = store.hardState();
         this.currentTerm = lastHardState.term();
@@ -100,7 +105,19 @@ public final class RaftCore {
      * @param random the source of election-timeout jitter; seed it for reproducible runs
      */
     public static RaftCore restore(CoreConfig config, LogReader store, RandomGenerator random) {
-        return new RaftCore(Objects.requireNonNull(config), Objects.requireNonNull(store), Objects.requireNonNull(random));
+        return restore(config, store, null, random);
+    }
+
+    /**
+     * A node starting from its newest snapshot plus the log after it (paper §7). The driver has restored the state
+     * machine from {@code snapshot} and reconciled the store with it: the store holds the snapshot's last entry or
+     * starts right after it ({@code store.firstIndex() - 1 <= snapshot.index() <= store.lastIndex()}).
+     *
+     * @param snapshot the snapshot the state machine was restored from, or {@code null} for none
+     */
+    public static RaftCore restore(CoreConfig config, LogReader store, SnapshotMeta snapshot, RandomGenerator random) {
+        return new RaftCore(Objects.requireNonNull(config), Objects.requireNonNull(store), snapshot,
+                Objects.requireNonNull(random));
     }
 
     // ---------------------------------------------------------------- inputs
@@ -180,7 +197,7 @@ public final class RaftCore {
             } else if (m instanceof VoteResponse vr && vr.preVote() && vr.granted()) {
                 // A granted pre-vote carries the term we would campaign in, not a term anyone is in.
             } else {
-                becomeFollower(m.term(), m instanceof AppendEntries ? m.from() : 0);
+                becomeFollower(m.term(), m instanceof AppendEntries || m instanceof InstallSnapshot ? m.from() : 0);
             }
         }
         if (role == Role.LEADER && m.term() == currentTerm) {
@@ -195,6 +212,8 @@ public final class RaftCore {
                         ae.seq()));
             } else if (m instanceof RequestVote rv) {
                 send(new VoteResponse(config.groupId(), id, rv.from(), currentTerm, false, rv.preVote()));
+            } else if (m instanceof InstallSnapshot is) {
+                send(AppendResponse.reject(config.groupId(), id, is.from(), currentTerm, 0, 0, 0));
             }
             return;
         }
@@ -206,6 +225,40 @@ public final class RaftCore {
             handleAppendEntries(ae);
         } else if (m instanceof AppendResponse ar) {
             handleAppendResponse(ar);
+        } else if (m instanceof InstallSnapshot is) {
+            handleInstallSnapshot(is);
+        } else {
+            droppedMessages++; // snapshot chunks and their acks belong to the driver's transfer, not to the core
+        }
+    }
+
+    /**
+     * The driver saved a snapshot of the state machine as of {@code meta.index()} (at most the applied index). From
+     * now on the leader sends it to followers that need entries compacted away; the driver may compact the log
+     * through {@code meta.index()}.
+     */
+    public void snapshotSaved(SnapshotMeta meta) {
+        Objects.requireNonNull(meta, "meta");
+        if (meta.index() > log.applied()) {
+            throw new IllegalArgumentException("snapshot at " + meta.index() + " is beyond the applied index " + log.applied());
+        }
+        if (snapshot == null || meta.index() > snapshot.index()) {
+            snapshot = meta;
+        }
+    }
+
+    /**
+     * The driver's transfer of the snapshot to {@code peer} ended: {@code delivered} if the follower received and
+     * checked all of it, otherwise it failed (the connection broke, no progress within the transfer's timeout, the
+     * follower refused it). Like etcd's {@code ReportSnapshot}. The leader probes the follower at the next heartbeat —
+     * from just after the snapshot if it was delivered — and sends the snapshot again if the follower still needs
+     * it. A driver must report every transfer it starts, or the follower waits for the snapshot until the follower
+     * acknowledges an index beyond it some other way.
+     */
+    public void reportSnapshot(long peer, boolean delivered) {
+        Progress pr = progress.get(peer);
+        if (role == Role.LEADER && pr != null && pr.state == Progress.State.SNAPSHOT) {
+            pr.snapshotTransferEnded(delivered);
         }
     }
 
@@ -412,6 +465,7 @@ public final class RaftCore {
     /** Whether {@link #ready()} has something for the driver (and no earlier Ready awaits {@link #advance}). */
     public boolean hasReady() {
         return inFlight == null && (!hardState().equals(lastHardState) || log.hasUnstable() || !messages.isEmpty()
+                || log.pendingSnapshot() != null
                 || !messagesAfterPersist.isEmpty() || log.hasNextCommitted() || !outcomes.isEmpty());
     }
 
@@ -425,8 +479,9 @@ public final class RaftCore {
         }
         HardState hs = hardState();
         HardState toSave = hs.equals(lastHardState) ? null : hs;
-        boolean mustSync = log.hasUnstable() || hs.term() != lastHardState.term() || hs.votedFor() != lastHardState.votedFor();
-        Ready rd = new Ready(toSave, log.unstableEntries(), messages, messagesAfterPersist, log.nextCommitted(), mustSync,
+        boolean mustSync = log.hasUnstable() || hs.term() != lastHardState.term() || hs.votedFor() != lastHardState.votedFor()
+                || log.pendingSnapshot() != null;
+        Ready rd = new Ready(log.pendingSnapshot(), toSave, log.unstableEntries(), messages, messagesAfterPersist, log.nextCommitted(), mustSync,
                 outcomes);
         messages.clear();
         messagesAfterPersist.clear();
@@ -448,6 +503,9 @@ public final class RaftCore {
             throw new IllegalStateException("advance() must be given the Ready last returned by ready()");
         }
         inFlight = null;
+        if (rd.snapshot() != null) {
+            log.snapshotPersisted(rd.snapshot());
+        }
         if (!rd.entries().isEmpty()) {
             Entry last = rd.entries().get(rd.entries().size() - 1);
             log.stableTo(rd.entries().get(0).index(), last.index(), last.term());
@@ -671,6 +729,47 @@ public final class RaftCore {
         send(AppendResponse.accept(config.groupId(), id, ae.from(), currentTerm, lastNew, ae.seq()));
     }
 
+    // ---------------------------------------------------------------- InstallSnapshot
+
+    /**
+     * InstallSnapshot receiver (Figure 13), for a request of the current term whose data the driver has received
+     * and checked (rules 2–5: chunks written at their offsets, "save snapshot file"):
+     * <ol start="6">
+     *   <li>"If existing log entry has same index and term as snapshot's last included entry, retain log entries
+     *       following it and reply" — the log already holds the snapshot's entries: commit through it and keep the
+     *       rest, so a slow follower is never thrown back into another snapshot;</li>
+     *   <li>"Discard the entire log";</li>
+     *   <li>"Reset state machine using snapshot contents (and load snapshot's cluster configuration)" — the driver
+     *       does both with the next {@link Ready#snapshot()}.</li>
+     * </ol>
+     * A snapshot at or below the commit index changes nothing. The answer is an AppendResponse matching the
+     * snapshot's index, sent once the install is durable.
+     */
+    private void handleInstallSnapshot(InstallSnapshot is) {
+        if (role == Role.LEADER) {
+            droppedMessages++; // as for AppendEntries: no other leader of our term can exist
+            return;
+        }
+        if (role == Role.CANDIDATE || role == Role.PRE_CANDIDATE) {
+            becomeFollower(currentTerm, is.from());
+        }
+        leaderId = is.from();
+        electionElapsed = 0;
+        SnapshotMeta s = is.meta();
+        if (s.index() <= log.committed()) {
+            send(AppendResponse.accept(config.groupId(), id, is.from(), currentTerm, log.committed()));
+            return;
+        }
+        if (log.matchTerm(s.index(), s.term())) {
+            log.commitTo(s.index()); // rule 6
+        } else {
+            messagesAfterPersist.removeIf(msg -> msg instanceof AppendResponse ar && ar.success());
+            log.restore(s); // rules 7 and 8
+            snapshot = s;
+        }
+        send(AppendResponse.accept(config.groupId(), id, is.from(), currentTerm, s.index()));
+    }
+
     /**
      * Figure 2, Leaders: "If successful: update nextIndex and matchIndex for follower (§5.3). If AppendEntries
      * fails because of log inconsistency: decrement nextIndex and retry (§5.3)" — by a whole term at a time,
@@ -691,7 +790,8 @@ public final class RaftCore {
                 return;
             }
             boolean advanced = pr.maybeUpdate(ar.matchIndex());
-            if (pr.state == Progress.State.PROBE && ar.matchIndex() >= pr.match) {
+            if ((pr.state == Progress.State.PROBE && ar.matchIndex() >= pr.match)
+                    || (pr.state == Progress.State.SNAPSHOT && pr.match >= pr.pendingSnapshot)) {
                 pr.becomeReplicate();
             }
             if (advanced && maybeCommit()) {
@@ -772,11 +872,18 @@ public final class RaftCore {
         return sent;
     }
 
-    /** Sends one AppendEntries from the follower's nextIndex, unless paused or (unless forced) empty. */
+    /**
+     * Sends one AppendEntries from the follower's nextIndex, unless paused or (unless forced) empty; if the entries
+     * it needs are compacted, InstallSnapshot instead.
+     */
     private boolean sendAppend(long peer, boolean evenIfEmpty) {
         Progress pr = progress.get(peer);
         if (pr.isPaused()) {
             return false;
+        }
+        if (pr.next < log.firstIndex()) {
+            sendSnapshot(peer, pr);
+            return true;
         }
         List<Entry> ents = log.slice(pr.next, log.lastIndex() + 1, config.maxAppendBytes());
         if (ents.isEmpty() && !evenIfEmpty) {
@@ -794,11 +901,27 @@ public final class RaftCore {
     }
 
     /**
+     * §7: "the leader must occasionally send snapshots to followers that lag behind" — when "the leader has already
+     * discarded the next log entry that it needs to send to a follower". The follower's progress waits in
+     * {@link Progress.State#SNAPSHOT} until it acknowledges the snapshot's index or the driver reports the transfer
+     * ended ({@link #reportSnapshot}).
+     */
+    private void sendSnapshot(long peer, Progress pr) {
+        if (snapshot == null || snapshot.index() < log.firstIndex() - 1) {
+            throw new IllegalStateException("the log is compacted through " + (log.firstIndex() - 1)
+                    + " but the newest snapshot is " + snapshot + ": the driver compacted beyond its snapshot");
+        }
+        send(new InstallSnapshot(config.groupId(), id, peer, currentTerm, snapshot));
+        pr.becomeSnapshot(snapshot.index());
+    }
+
+    /**
      * An empty AppendEntries anchored at the follower's matchIndex: it cannot be rejected for entries still in
-     * flight, and carries the commit index up to what the follower is known to hold.
+     * flight, and carries the commit index up to what the follower is known to hold. If that index is compacted, it
+     * is anchored at the snapshot instead (a follower still without it rejects it, harmlessly).
      */
     private void sendHeartbeat(long peer) {
-        long match = progress.get(peer).match;
+        long match = Math.max(progress.get(peer).match, log.firstIndex() - 1);
         send(new AppendEntries(config.groupId(), id, peer, currentTerm, match, log.term(match), List.of(),
                 log.committed(), sendSeq));
     }
@@ -811,7 +934,7 @@ public final class RaftCore {
      * ({@link Ready#messagesAfterPersist()}).
      */
     private void send(Message m) {
-        if ((role == Role.LEADER && m instanceof AppendEntries) || m instanceof ReadIndexRequest
+        if ((role == Role.LEADER && (m instanceof AppendEntries || m instanceof InstallSnapshot)) || m instanceof ReadIndexRequest
                 || m instanceof ReadIndexResponse || m instanceof ForwardProposal || m instanceof ForwardProposalResponse) {
             messages.add(m);
         } else {
@@ -865,12 +988,22 @@ public final class RaftCore {
         return log.applied();
     }
 
+    /** The index of the first entry still in this node's log; entries before it are covered by a snapshot. */
+    public long firstIndex() {
+        return log.firstIndex();
+    }
+
+    /** The newest snapshot this node holds (taken here or installed from the leader), or null. */
+    public SnapshotMeta snapshot() {
+        return snapshot;
+    }
+
     /** The index of the last entry in this node's log (durable or not). */
     public long lastIndex() {
         return log.lastIndex();
     }
 
-    /** The term of the entry at {@code index}, for {@code 0 <= index <= lastIndex()}. */
+    /** The term of the entry at {@code index}, for {@code firstIndex() - 1 <= index <= lastIndex()}. */
     public long termAt(long index) {
         return log.term(index);
     }

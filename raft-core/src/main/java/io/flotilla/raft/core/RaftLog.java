@@ -2,6 +2,7 @@ package io.flotilla.raft.core;
 
 import io.flotilla.raft.log.Entry;
 import io.flotilla.raft.log.LogReader;
+import io.flotilla.raft.log.SnapshotMeta;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,18 +12,25 @@ import java.util.List;
  * {@link Unstable} tail above them, and the volatile {@code commitIndex} and {@code lastApplied}
  * (paper, Figure 2). Like etcd's {@code raftLog}.
  *
- * <p>Invariant: {@code applied <= committed <= lastIndex()}; the core never reads the store at or above
- * {@code unstable.offset()}.
+ * <p>Invariant: {@code firstIndex() - 1 <= applied <= committed <= lastIndex()}; the core never reads the store at
+ * or above {@code unstable.offset()}, nor below {@code firstIndex()} (compacted entries, paper §7). A snapshot the
+ * core installed and the driver has not yet persisted ({@link #pendingSnapshot()}) stands in for the store's log.
  */
 final class RaftLog {
     private final LogReader stable;
     private final Unstable unstable;
     /** commitIndex: highest log entry known to be committed. */
     private long committed;
-    /** lastApplied: highest log entry handed to the driver for applying. */
+    /** lastApplied: highest log entry handed to the driver for applying (or covered by a restored snapshot). */
     private long applied;
+    /** A snapshot installed here whose persist the driver has not yet acknowledged, or null. */
+    private SnapshotMeta pendingSnapshot;
 
-    RaftLog(LogReader stable) {
+    /**
+     * @param restoredIndex the index the state machine was restored to from a snapshot (0 if none): entries up to
+     *                      there count as committed and applied
+     */
+    RaftLog(LogReader stable, long restoredIndex) {
         this.stable = stable;
         this.unstable = new Unstable(stable.lastIndex() + 1);
         long commit = stable.hardState().commit();
@@ -30,12 +38,43 @@ final class RaftLog {
             throw new IllegalStateException("stored commit index " + commit + " is beyond the stored log's last index "
                     + stable.lastIndex() + ": the log store lost committed entries");
         }
-        this.committed = commit;
-        this.applied = stable.firstIndex() - 1;
+        if (restoredIndex < stable.firstIndex() - 1 || restoredIndex > stable.lastIndex()) {
+            throw new IllegalStateException("the state machine was restored to index " + restoredIndex
+                    + ", but the log holds [" + stable.firstIndex() + ", " + stable.lastIndex()
+                    + "]: entries between the snapshot and the log are missing");
+        }
+        this.committed = Math.max(commit, restoredIndex); // a snapshot holds only committed entries
+        this.applied = restoredIndex;
     }
 
     long firstIndex() {
-        return stable.firstIndex();
+        return pendingSnapshot != null ? pendingSnapshot.index() + 1 : stable.firstIndex();
+    }
+
+    SnapshotMeta pendingSnapshot() {
+        return pendingSnapshot;
+    }
+
+    /**
+     * Figure 13, InstallSnapshot receiver rules 7 and 8: "Discard the entire log" and "reset state machine using
+     * snapshot contents": the log becomes empty after {@code snapshot}, whose entries count as committed and applied.
+     * The driver persists this with the next Ready ({@link Ready#snapshot()}).
+     */
+    void restore(SnapshotMeta snapshot) {
+        if (snapshot.index() <= committed) {
+            throw new IllegalStateException("restore to snapshot " + snapshot.index() + " at or below commit " + committed);
+        }
+        pendingSnapshot = snapshot;
+        unstable.restore(snapshot.index() + 1);
+        committed = snapshot.index();
+        applied = snapshot.index();
+    }
+
+    /** The driver persisted {@code snapshot}: the store now starts after it. */
+    void snapshotPersisted(SnapshotMeta snapshot) {
+        if (pendingSnapshot == snapshot) {
+            pendingSnapshot = null;
+        }
     }
 
     long lastIndex() {
@@ -61,6 +100,12 @@ final class RaftLog {
 
     /** The term at {@code index}, for {@code firstIndex()-1 <= index <= lastIndex()}. */
     long term(long index) {
+        if (pendingSnapshot != null && index <= pendingSnapshot.index()) {
+            if (index < pendingSnapshot.index()) {
+                throw new IndexOutOfBoundsException("index " + index + " is compacted (snapshot " + pendingSnapshot.index() + ")");
+            }
+            return pendingSnapshot.term();
+        }
         if (index >= unstable.offset()) {
             if (index > unstable.lastIndex()) {
                 throw new IndexOutOfBoundsException("index " + index + " is beyond the last index " + lastIndex());
@@ -189,10 +234,10 @@ final class RaftLog {
     }
 
     void appliedTo(long index) {
-        if (index < applied || index > committed) {
-            throw new IllegalStateException("applied " + index + " outside [" + applied + ", " + committed + "]");
+        if (index > committed) {
+            throw new IllegalStateException("applied " + index + " beyond commit " + committed);
         }
-        applied = index;
+        applied = Math.max(applied, index); // a snapshot restored meanwhile may be ahead of entries handed out before it
     }
 
     boolean hasUnstable() {

@@ -65,6 +65,12 @@ final class Unstable {
         entries.addAll(ents);
     }
 
+    /** Empties the tail and restarts it at {@code newOffset}: the log now follows a snapshot ending just before. */
+    void restore(long newOffset) {
+        entries.clear();
+        offset = newOffset;
+    }
+
     /**
      * The driver made entries {@code [firstIndex, lastIndex]} durable. They leave the unstable tail only if
      * it still starts at {@code firstIndex} and still holds entry {@code lastIndex} of {@code lastTerm};

@@ -16,10 +16,10 @@ import java.util.Objects;
 public final class InMemoryLogStore implements LogStore {
     /** Invariant: {@code log.get(i).index() == firstIndex + i}, so the held indexes are contiguous. */
     private final ArrayList<Entry> log = new ArrayList<>();
-    /** Invariant: {@code firstIndex >= 1}; stays 1 until prefix compaction exists. */
-    private final long firstIndex = 1;
+    /** Invariant: {@code firstIndex >= 1}; 1 until the prefix is compacted or a snapshot installed. */
+    private long firstIndex = 1;
     /** The term at {@code firstIndex - 1}: 0 before anything is compacted. */
-    private final long firstTermBefore = 0;
+    private long firstTermBefore = 0;
     private HardState hardState = HardState.EMPTY;
     private boolean closed;
 
@@ -112,6 +112,33 @@ public final class InMemoryLogStore implements LogStore {
     public void saveHardState(HardState hardState) {
         checkOpen();
         this.hardState = Objects.requireNonNull(hardState, "hardState");
+    }
+
+    @Override
+    public void compact(long throughIndex) {
+        checkOpen();
+        if (throughIndex < firstIndex) {
+            return;
+        }
+        if (throughIndex > lastIndex() || throughIndex > hardState.commit()) {
+            throw new IllegalArgumentException("compact(" + throughIndex + ") must be at most lastIndex " + lastIndex()
+                    + " and the commit index " + hardState.commit());
+        }
+        long term = entryAt(throughIndex).term();
+        log.subList(0, offsetOf(throughIndex) + 1).clear();
+        firstIndex = throughIndex + 1;
+        firstTermBefore = term;
+    }
+
+    @Override
+    public void installSnapshot(long index, long term) {
+        checkOpen();
+        if (index <= 0 || term <= 0) {
+            throw new IllegalArgumentException("snapshot index and term must be > 0, were " + index + " and " + term);
+        }
+        log.clear();
+        firstIndex = index + 1;
+        firstTermBefore = term;
     }
 
     /** Does nothing: memory is as durable as this store gets. */

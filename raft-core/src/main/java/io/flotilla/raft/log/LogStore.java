@@ -25,7 +25,11 @@ public interface LogStore extends LogReader, AutoCloseable {
      */
     void append(List<Entry> entries);
 
-    /** Deletes every entry with index {@code >= fromIndex}; a no-op if {@code fromIndex > lastIndex()}. */
+    /**
+     * Deletes every entry with index {@code >= fromIndex}; a no-op if {@code fromIndex > lastIndex()}.
+     *
+     * @throws IllegalArgumentException if {@code fromIndex < firstIndex()} (compacted entries cannot be deleted again)
+     */
     void truncateSuffix(long fromIndex);
 
     /**
@@ -33,6 +37,25 @@ public interface LogStore extends LogReader, AutoCloseable {
      * node only learns an index is committed once it holds the entry); a store may refuse such a state.
      */
     void saveHardState(HardState hardState);
+
+    /**
+     * Discards the entries up to and including {@code throughIndex} (log compaction, paper §7), once a snapshot
+     * covers them: afterwards {@code firstIndex() == throughIndex + 1} and {@code term(throughIndex)} still answers
+     * that entry's term. A no-op if {@code throughIndex < firstIndex()}. Losing a compaction in a crash is harmless
+     * (the entries come back); a store may sync it or not.
+     *
+     * @throws IllegalArgumentException if {@code throughIndex > lastIndex()} or beyond the saved commit index
+     */
+    void compact(long throughIndex);
+
+    /**
+     * Replaces the whole log with an empty log that follows a snapshot ending at ({@code index}, {@code term})
+     * (Figure 13, InstallSnapshot receiver rule 7: "discard the entire log"): afterwards {@code firstIndex() ==
+     * index + 1}, {@code lastIndex() == index} and {@code term(index) == term}. The hard state is kept. Durable at
+     * the next sync; a crash leaves either the old log or the new one, never a mix. The driver installs only
+     * snapshots beyond the saved commit index and then saves a hard state whose commit is the snapshot's index.
+     */
+    void installSnapshot(long index, long term);
 
     /** Makes every earlier write durable (fsync). */
     void sync();

@@ -3,6 +3,12 @@ package io.flotilla.raft.node;
 import io.flotilla.raft.log.Entry;
 import io.flotilla.raft.log.EntryType;
 import io.flotilla.raft.log.Payload;
+import io.flotilla.raft.log.SnapshotMeta;
+import io.flotilla.raft.snapshot.SnapshotStore;
+import io.flotilla.raft.snapshot.SnapshotWriter;
+
+import java.io.IOException;
+import java.io.InputStream;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +21,11 @@ import java.util.concurrent.Executor;
  * The apply side of a node: owns the {@link StateMachine} and runs everything on one serial executor (the apply
  * thread): committed entries strictly in log order, the futures of proposals waiting for their entry, and reads
  * waiting for their read index. Everything here is confined to that thread except {@link #appliedIndex()}.
+ *
+ * <p>Snapshots: after a batch of applies, if the {@link SnapshotPolicy} says so, the apply thread captures a
+ * point-in-time view ({@link StateMachine#snapshot()}) and hands it to the snapshot thread, which writes it to the
+ * {@link SnapshotStore} while applies go on; one snapshot is written at a time. {@link #restore} replaces the state
+ * machine's state with a snapshot's, in order with the applies.
  */
 final class Applier {
     /** How many recent results are kept for proposals whose outcome reaches this node after their entry applied. */
@@ -39,10 +50,32 @@ final class Applier {
     private final TreeMap<Long, List<ReadWaiter>> reads = new TreeMap<>();
     private final Outcome[] recent = new Outcome[RECENT];
 
+    /** Snapshot settings; null when this node takes no snapshots. */
+    private final Snapshots snapshots;
+    private long appliedTerm;
+    private long snapshotIndex;
+    private long bytesSinceSnapshot;
+    private boolean snapshotInProgress;
+
+    /**
+     * Where and when snapshots are taken.
+     *
+     * @param onSaved called (on the snapshot thread) with each snapshot saved
+     */
+    record Snapshots(SnapshotStore store, SnapshotPolicy policy, List<Long> voters, Executor thread,
+                     java.util.function.Consumer<SnapshotMeta> onSaved) {
+    }
+
     Applier(StateMachine stateMachine, Executor thread, java.util.function.Consumer<Throwable> onFatal) {
+        this(stateMachine, thread, onFatal, null);
+    }
+
+    Applier(StateMachine stateMachine, Executor thread, java.util.function.Consumer<Throwable> onFatal,
+            Snapshots snapshots) {
         this.stateMachine = stateMachine;
         this.thread = thread;
         this.onFatal = onFatal;
+        this.snapshots = snapshots;
     }
 
     long appliedIndex() {
@@ -56,17 +89,93 @@ final class Applier {
 
     /** Applies committed entries, in order, then completes what waited for them. */
     void apply(List<Entry> entries) {
+        runGuarded(() -> {
+            applyInOrder(entries);
+            maybeSnapshot();
+        });
+    }
+
+    /** Runs a state-machine task on the apply thread; any failure stops further applies and the node. */
+    private void runGuarded(ThrowingRunnable task) {
         thread.execute(() -> {
             if (failed) {
                 return;
             }
             try {
-                applyInOrder(entries);
+                task.run();
             } catch (Throwable t) {
                 failed = true; // the state machine's state can no longer be trusted: no further applies
                 onFatal.accept(t);
             }
         });
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    /**
+     * Replaces the state machine's state with snapshot {@code meta} from {@code store} (at start-up, or a follower
+     * installing the leader's snapshot), in order with the applies: entries after it apply on top. Proposals
+     * waiting for an entry the snapshot covers cannot learn their outcome and fail as indeterminate.
+     */
+    void restore(SnapshotStore store, SnapshotMeta meta) {
+        runGuarded(() -> {
+            try (InputStream in = store.open(meta, 0)) {
+                stateMachine.restore(in);
+                in.transferTo(java.io.OutputStream.nullOutputStream()); // read to the end: checks size and checksum
+            }
+            applied = meta.index();
+            appliedTerm = meta.term();
+            snapshotIndex = Math.max(snapshotIndex, meta.index());
+            bytesSinceSnapshot = 0;
+            while (!proposals.isEmpty() && proposals.firstKey() <= meta.index()) {
+                Map.Entry<Long, List<ProposalWaiter>> e = proposals.pollFirstEntry();
+                e.getValue().forEach(w -> w.future().completeExceptionally(new IndeterminateOutcomeException(
+                        "this node installed a snapshot covering index " + e.getKey()
+                                + "; the command's own outcome is not known here")));
+            }
+            serveReads();
+        });
+    }
+
+    /** Takes a snapshot if the policy says it is time and none is being written. Apply thread. */
+    private void maybeSnapshot() {
+        if (snapshots == null || snapshotInProgress || !snapshots.policy().enabled() || applied <= snapshotIndex
+                || (applied - snapshotIndex < snapshots.policy().everyEntries()
+                && bytesSinceSnapshot < snapshots.policy().everyBytes())) {
+            return;
+        }
+        SnapshotWriter writer = stateMachine.snapshot();
+        if (writer == null) {
+            return; // this state machine takes no snapshots
+        }
+        long index = applied;
+        long term = appliedTerm;
+        snapshotInProgress = true;
+        snapshotIndex = index; // if saving fails, the next attempt waits for another round of entries
+        bytesSinceSnapshot = 0;
+        snapshots.thread().execute(() -> {
+            SnapshotMeta saved = null;
+            try {
+                saved = snapshots.store().save(index, term, snapshots.voters(), writer);
+            } catch (IOException | RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(Applier.class).warn("saving a snapshot at index {} failed; "
+                        + "the log is not compacted and the next snapshot is tried later", index, e);
+            } finally {
+                writer.release();
+            }
+            SnapshotMeta result = saved;
+            thread.execute(() -> snapshotInProgress = false);
+            if (result != null) {
+                snapshots.onSaved().accept(result);
+            }
+        });
+    }
+
+    /** The index of the newest snapshot taken or restored here (apply thread). */
+    void startFromSnapshot(SnapshotMeta meta) {
+        thread.execute(() -> snapshotIndex = Math.max(snapshotIndex, meta.index()));
     }
 
     private void applyInOrder(List<Entry> entries) {
@@ -78,6 +187,8 @@ final class Applier {
                 Outcome o = applyOne(e);
                 recent[(int) (e.index() % RECENT)] = o;
                 applied = e.index();
+                appliedTerm = e.term();
+                bytesSinceSnapshot += e.sizeBytes();
                 List<ProposalWaiter> waiting = proposals.remove(e.index());
                 if (waiting != null) {
                     waiting.forEach(w -> complete(w, o));

@@ -30,12 +30,16 @@ import java.util.TreeMap;
  * @param maxInflightAppends  pipelining window per follower, in messages. Default 256.
  * @param maxInflightBytes    pipelining window per follower, in bytes. Default 8 MiB.
  * @param maxUncommittedBytes a leader refuses proposals while more than this many bytes are uncommitted. Default 64 MiB.
+ * @param snapshots           when to snapshot and compact the log, and how to send snapshots. Default
+ *                            {@link SnapshotPolicy#defaults()}; takes effect with a state machine that takes snapshots
+ *                            and a node started with a snapshot store.
  */
 public record RaftConfig(long groupId, long nodeId, Map<Long, String> members, Duration tickInterval,
                          Duration electionTimeout, Duration heartbeatInterval, boolean forwardProposals,
                          Duration requestTimeout, int maxPendingRequests, long maxAppendBytes, int maxInflightAppends,
-                         long maxInflightBytes, long maxUncommittedBytes) {
+                         long maxInflightBytes, long maxUncommittedBytes, SnapshotPolicy snapshots) {
     public RaftConfig {
+        Objects.requireNonNull(snapshots, "snapshots");
         Objects.requireNonNull(members, "members");
         members = new TreeMap<>(members);
         members = java.util.Collections.unmodifiableMap(members);
@@ -71,28 +75,29 @@ public record RaftConfig(long groupId, long nodeId, Map<Long, String> members, D
     /** A configuration with defaults for everything but the group, this node and the members. */
     public static RaftConfig of(long groupId, long nodeId, Map<Long, String> members) {
         return new RaftConfig(groupId, nodeId, members, Duration.ofMillis(10), Duration.ofMillis(300),
-                Duration.ofMillis(50), true, Duration.ofSeconds(5), 10_000, 1 << 20, 256, 8L << 20, 64L << 20);
+                Duration.ofMillis(50), true, Duration.ofSeconds(5), 10_000, 1 << 20, 256, 8L << 20, 64L << 20,
+                SnapshotPolicy.defaults());
     }
 
     /** A copy with other timing. */
     public RaftConfig withTiming(Duration tickInterval, Duration electionTimeout, Duration heartbeatInterval) {
         return new RaftConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval,
                 forwardProposals, requestTimeout, maxPendingRequests, maxAppendBytes, maxInflightAppends,
-                maxInflightBytes, maxUncommittedBytes);
+                maxInflightBytes, maxUncommittedBytes, snapshots);
     }
 
     /** A copy that forwards proposals from followers to the leader, or not. */
     public RaftConfig withForwardProposals(boolean forward) {
         return new RaftConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval, forward,
                 requestTimeout, maxPendingRequests, maxAppendBytes, maxInflightAppends, maxInflightBytes,
-                maxUncommittedBytes);
+                maxUncommittedBytes, snapshots);
     }
 
     /** A copy with another request timeout and bound on pending requests. */
     public RaftConfig withRequestLimits(Duration requestTimeout, int maxPendingRequests) {
         return new RaftConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval,
                 forwardProposals, requestTimeout, maxPendingRequests, maxAppendBytes, maxInflightAppends,
-                maxInflightBytes, maxUncommittedBytes);
+                maxInflightBytes, maxUncommittedBytes, snapshots);
     }
 
     /** A copy with other replication and back-pressure limits. */
@@ -100,7 +105,19 @@ public record RaftConfig(long groupId, long nodeId, Map<Long, String> members, D
                                             long maxUncommittedBytes) {
         return new RaftConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval,
                 forwardProposals, requestTimeout, maxPendingRequests, maxAppendBytes, maxInflightAppends,
-                maxInflightBytes, maxUncommittedBytes);
+                maxInflightBytes, maxUncommittedBytes, snapshots);
+    }
+
+    /** A copy with another snapshot policy. */
+    public RaftConfig withSnapshots(SnapshotPolicy snapshots) {
+        return new RaftConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval,
+                forwardProposals, requestTimeout, maxPendingRequests, maxAppendBytes, maxInflightAppends,
+                maxInflightBytes, maxUncommittedBytes, snapshots);
+    }
+
+    /** The snapshot transfer timeout in ticks (at least one). */
+    int transferTimeoutTicks() {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, snapshots.transferTimeout().toNanos() / tickInterval.toNanos()));
     }
 
     /** The pure core's configuration: durations converted to ticks. */

@@ -7,7 +7,12 @@ import io.flotilla.raft.core.RequestOutcome;
 import io.flotilla.raft.core.Role;
 import io.flotilla.raft.log.LogStore;
 import io.flotilla.raft.log.Payload;
+import io.flotilla.raft.log.SnapshotMeta;
+import io.flotilla.raft.message.InstallSnapshot;
 import io.flotilla.raft.message.Message;
+import io.flotilla.raft.message.SnapshotChunk;
+import io.flotilla.raft.message.SnapshotChunkAck;
+import io.flotilla.raft.snapshot.SnapshotStore;
 
 import java.util.HashMap;
 import java.util.List;
@@ -41,6 +46,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * appended); then they fail with a timeout — never with a wrong answer. If the state machine throws an
  * {@link Error}, the node stops ({@link #failure()}).
  *
+ * <p>Snapshots (paper §7; see docs/snapshots.md): started with a {@link SnapshotStore} and a state machine that
+ * implements {@link StateMachine#snapshot()}, the node snapshots its state as its {@link SnapshotPolicy} says, on a
+ * snapshot thread, then compacts its log; it restarts from its newest snapshot plus the log after it; as leader it
+ * streams its snapshot to followers that need compacted entries ({@link SnapshotSender}); as follower it receives,
+ * checks and installs one ({@link SnapshotReceiver}).
+ *
  * <p>All public methods are thread-safe.
  */
 public final class RaftNode implements AutoCloseable {
@@ -55,6 +66,9 @@ public final class RaftNode implements AutoCloseable {
     private final Executor loop;
     private final Applier applier;
     private final RaftCore core;
+    private final SnapshotStore snapshots;
+    private final SnapshotSender snapshotSender;
+    private final SnapshotReceiver snapshotReceiver;
 
     private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -79,6 +93,8 @@ public final class RaftNode implements AutoCloseable {
     private Role lastRole;
     private long lastTerm = -1;
     private long lastLeader = -1;
+    /** A snapshot the receiver handed the core in this turn of the loop; discarded unless the core installs it. */
+    private SnapshotMeta offeredSnapshot;
 
     /** A read waiting for its read index, and the leader it asked (0: none yet). */
     private record PendingRead(Payload query, CompletableFuture<Payload> future, long askedLeader) {
@@ -88,23 +104,91 @@ public final class RaftNode implements AutoCloseable {
     private record Parked(Runnable retry, CompletableFuture<Payload> future) {
     }
 
-    private RaftNode(RaftConfig config, LogStore store, Transport transport, StateMachine stateMachine,
-                     NodeEnvironment env, boolean ownsEnvironment) {
+    private RaftNode(RaftConfig config, LogStore store, SnapshotStore snapshots, Transport transport,
+                     StateMachine stateMachine, NodeEnvironment env, boolean ownsEnvironment) {
         this.config = config;
         this.store = store;
+        this.snapshots = snapshots;
         this.transport = transport;
         this.env = env;
         this.ownsEnvironment = ownsEnvironment;
         this.loop = env.newSerialExecutor("flotilla-" + config.nodeId() + "-loop");
+        Applier.Snapshots snapshotting = snapshots == null ? null : new Applier.Snapshots(snapshots,
+                config.snapshots(), List.copyOf(config.members().keySet()),
+                env.newSerialExecutor("flotilla-" + config.nodeId() + "-snapshot"),
+                meta -> submit(() -> snapshotSaved(meta)));
         this.applier = new Applier(stateMachine, env.newSerialExecutor("flotilla-" + config.nodeId() + "-apply"),
-                this::applyFailed);
+                this::applyFailed, snapshotting);
+        SnapshotMeta latest = snapshots == null ? null : snapshots.latest().orElse(null);
+        if (latest != null) {
+            reconcileLogWith(latest);
+            applier.restore(snapshots, latest);
+        }
         java.util.random.RandomGenerator random = env.random();
-        this.core = RaftCore.restore(env.coreConfig(config.coreConfig()), store, random);
+        this.core = RaftCore.restore(env.coreConfig(config.coreConfig()), store, latest, random);
+        this.snapshotSender = snapshots == null ? null : new SnapshotSender(snapshots, transport::send,
+                core::reportSnapshot, config.snapshots(), config.transferTimeoutTicks());
+        this.snapshotReceiver = snapshots == null ? null : new SnapshotReceiver(config.nodeId(), snapshots,
+                transport::send, new SnapshotReceiver.Node() {
+                    @Override
+                    public long term() {
+                        return core.term();
+                    }
+
+                    @Override
+                    public long commitIndex() {
+                        return core.commitIndex();
+                    }
+
+                    @Override
+                    public void install(InstallSnapshot request) {
+                        offeredSnapshot = request.meta();
+                        core.step(request);
+                    }
+                });
         // Request ids start at a random point so that a restarted node never reuses its previous ids.
         this.nextRequestId = 1 + (random.nextLong() >>> 2);
         publishStatus();
         transport.start(this::receive);
-        this.ticker = env.scheduleAtFixedRate(config.tickInterval(), () -> submit(core::tick));
+        this.ticker = env.scheduleAtFixedRate(config.tickInterval(), () -> submit(this::tick));
+    }
+
+    /**
+     * A node restarts from its newest snapshot plus the log after it. A crash may have come between installing a
+     * leader's snapshot and resetting the log to it: then the log does not hold the snapshot's last entry, and is
+     * reset now (Figure 13, rule 7); if it does hold it, the entries after it are kept (rule 6).
+     */
+    private void reconcileLogWith(SnapshotMeta latest) {
+        if (latest.index() < store.firstIndex() - 1) {
+            throw new IllegalStateException("the newest snapshot (index " + latest.index() + ") is older than the log, "
+                    + "which starts at " + store.firstIndex() + ": entries in between are missing");
+        }
+        if (latest.index() > store.lastIndex() || store.term(latest.index()) != latest.term()) {
+            LOG.info("node {}: resetting the log to snapshot {} (term {})", config.nodeId(), latest.index(),
+                    latest.term());
+            store.installSnapshot(latest.index(), latest.term());
+            store.sync();
+        }
+    }
+
+    private void tick() {
+        core.tick();
+        if (snapshotSender != null) {
+            snapshotSender.tick();
+        }
+    }
+
+    /** The snapshot thread saved a snapshot: tell the core, and compact the log behind it. Event loop. */
+    private void snapshotSaved(SnapshotMeta meta) {
+        if (stopped) {
+            return;
+        }
+        core.snapshotSaved(meta);
+        long through = meta.index() - config.snapshots().trailingEntries();
+        if (through >= store.firstIndex() && core.snapshot() != null && through <= core.snapshot().index()) {
+            store.compact(through);
+            LOG.debug("node {}: snapshot {} saved; log compacted through {}", id(), meta.index(), through);
+        }
     }
 
     /**
@@ -113,13 +197,31 @@ public final class RaftNode implements AutoCloseable {
      * it); the caller keeps {@code store} and may close it after {@link #close()}.
      */
     public static RaftNode start(RaftConfig config, LogStore store, Transport transport, StateMachine stateMachine) {
-        return new RaftNode(config, store, transport, stateMachine, NodeEnvironment.threaded(), true);
+        return new RaftNode(config, store, null, transport, stateMachine, NodeEnvironment.threaded(), true);
+    }
+
+    /**
+     * Starts a node on real threads that keeps snapshots in {@code snapshots} (see the class comment): it restores
+     * the state machine from the newest one, and takes and sends snapshots as {@link RaftConfig#snapshots()} says.
+     * The caller keeps {@code snapshots} open until after {@link #close()}.
+     */
+    public static RaftNode start(RaftConfig config, LogStore store, SnapshotStore snapshots, Transport transport,
+                                 StateMachine stateMachine) {
+        return new RaftNode(config, store, java.util.Objects.requireNonNull(snapshots), transport, stateMachine,
+                NodeEnvironment.threaded(), true);
     }
 
     /** Starts a node in a given environment (the simulator's virtual threads and clock, for instance). */
     public static RaftNode start(RaftConfig config, LogStore store, Transport transport, StateMachine stateMachine,
                                  NodeEnvironment environment) {
-        return new RaftNode(config, store, transport, stateMachine, environment, false);
+        return new RaftNode(config, store, null, transport, stateMachine, environment, false);
+    }
+
+    /** Starts a node with a snapshot store in a given environment. */
+    public static RaftNode start(RaftConfig config, LogStore store, SnapshotStore snapshots, Transport transport,
+                                 StateMachine stateMachine, NodeEnvironment environment) {
+        return new RaftNode(config, store, java.util.Objects.requireNonNull(snapshots), transport, stateMachine,
+                environment, false);
     }
 
     // ---------------------------------------------------------------- host API
@@ -233,9 +335,36 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private void receive(Message m) {
-        if (running) {
+        if (!running) {
+            return;
+        }
+        if (m instanceof SnapshotChunk c) {
+            submit(() -> onSnapshotChunk(c));
+        } else if (m instanceof SnapshotChunkAck a) {
+            submit(() -> {
+                if (snapshotSender != null && core.role() == Role.LEADER) {
+                    snapshotSender.onAck(a);
+                }
+            });
+        } else if (m instanceof InstallSnapshot) {
+            return; // only this node's receiver hands the core an InstallSnapshot, once the data is checked
+        } else {
             submit(() -> core.step(m));
         }
+    }
+
+    private void onSnapshotChunk(SnapshotChunk c) {
+        if (c.groupId() != config.groupId() || c.to() != id() || !config.members().containsKey(c.from())) {
+            return;
+        }
+        if (snapshotReceiver == null) {
+            transport.send(new SnapshotChunkAck(c.groupId(), id(), c.from(), Math.max(c.term(), core.term()),
+                    c.meta().index(), c.meta().term(), 0, SnapshotChunkAck.Status.REJECTED));
+            LOG.warn("node {}: node {} sends a snapshot but this node was started without a snapshot store", id(),
+                    c.from());
+            return;
+        }
+        snapshotReceiver.onChunk(c);
     }
 
     private void submit(Runnable input) {
@@ -269,6 +398,13 @@ public final class RaftNode implements AutoCloseable {
             }
             if (failure == null) {
                 handleReadies();
+                if (offeredSnapshot != null) {
+                    offeredSnapshot = null;
+                    snapshots.discardReceived(); // the core kept its log (rule 6) or no longer wanted it
+                }
+                if (snapshotSender != null && core.role() != Role.LEADER && snapshotSender.active() > 0) {
+                    snapshotSender.abortAll();
+                }
                 publishStatus();
             }
         } catch (RuntimeException e) {
@@ -286,17 +422,49 @@ public final class RaftNode implements AutoCloseable {
     private void handleReadies() {
         while (core.hasReady()) {
             Ready rd = core.ready();
-            rd.messages().forEach(transport::send);          // a leader's appends leave before its own write
+            rd.messages().forEach(this::send);          // a leader's appends leave before its own write
+            if (rd.snapshot() != null) {
+                installSnapshot(rd.snapshot());
+            }
             if (rd.needsPersist()) {
                 store.save(rd.hardState(), rd.entries(), rd.mustSync());
             }
-            rd.messagesAfterPersist().forEach(transport::send); // votes and acks only once durable
+            rd.messagesAfterPersist().forEach(this::send); // votes and acks only once durable
             if (!rd.committed().isEmpty()) {
                 applier.apply(rd.committed());
             }
             rd.outcomes().forEach(this::onOutcome);
             core.advance(rd);
         }
+    }
+
+    /** Sends a message of the core's; an InstallSnapshot starts a transfer of the snapshot's data instead. */
+    private void send(Message m) {
+        if (m instanceof InstallSnapshot is) {
+            snapshotSender.start(is);
+        } else {
+            transport.send(m);
+        }
+    }
+
+    /**
+     * Figure 13, rules 7 and 8, on the driver's side: the received snapshot becomes this node's newest, the log is
+     * reset to follow it, and the state machine is restored from it (in order with the applies). If the node crashes
+     * in between, it restarts from the snapshot and resets the log then ({@link #reconcileLogWith}).
+     */
+    private void installSnapshot(SnapshotMeta meta) {
+        try {
+            snapshots.install(meta);
+        } catch (java.io.IOException e) {
+            throw new io.flotilla.raft.log.LogStoreException("installing snapshot " + meta.index() + " failed", e);
+        }
+        if (meta.equals(offeredSnapshot)) {
+            offeredSnapshot = null;
+        }
+        store.installSnapshot(meta.index(), meta.term());
+        applier.restore(snapshots, meta);
+        LOG.info("node {}: installed snapshot {} (term {}, {} bytes) from the leader", id(), meta.index(), meta.term(),
+                meta.sizeBytes());
     }
 
     private void retryParked() {

@@ -1,10 +1,18 @@
 package io.flotilla.raft.codec;
 
+import com.google.protobuf.ByteString;
+import io.flotilla.raft.codec.proto.Envelope;
+import io.flotilla.raft.codec.proto.InstallSnapshotProto;
+import io.flotilla.raft.codec.proto.SnapshotChunkAckProto;
+import io.flotilla.raft.codec.proto.SnapshotChunkProto;
+import io.flotilla.raft.codec.proto.SnapshotMetaProto;
 import io.flotilla.raft.log.Entry;
 import io.flotilla.raft.log.HardState;
 import io.flotilla.raft.message.Message;
+import io.flotilla.raft.message.SnapshotChunk;
 import org.junit.jupiter.api.Test;
 
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
@@ -43,6 +51,149 @@ class CodecFuzzTest {
         };
         fuzz(random, corpus(gen::message, MessageCodec::encode), decode,
                 m -> MessageCodec.decode(MessageCodec.encode((Message) m)), 200_000, Duration.ofSeconds(3));
+    }
+
+    @Test
+    void snapshotMessageDecodingReturnsAValidMessageOrThrowsCodecException() {
+        Random random = new Random(Generators.SEED);
+        Generators gen = new Generators(random);
+        List<Supplier<Message>> kinds = List.of(gen::installSnapshot, gen::snapshotChunk, gen::snapshotChunkAck);
+        fuzz(random, corpus(() -> kinds.get(random.nextInt(kinds.size())).get(), MessageCodec::encode),
+                MessageCodec::decode, m -> MessageCodec.decode(MessageCodec.encode((Message) m)), 100_000,
+                Duration.ofSeconds(2));
+    }
+
+    /**
+     * Snapshot messages with every field drawn from the edges of its range (0, 2^32-1, 2^32, 2^63-1, 2^63, 2^64-1,
+     * a chunk ending one byte before, at or after the snapshot's end, the status unset or unknown, the meta
+     * missing): each decodes exactly when a naive oracle, computing in unsigned {@link BigInteger}s, says every
+     * field is in range, and then re-encodes to the very same bytes.
+     */
+    @Test
+    void snapshotFieldsAreAcceptedExactlyWhenInRange() {
+        Random random = new Random(Generators.SEED);
+        int accepted = 0;
+        int rejected = 0;
+        for (int i = 0; i < 30_000; i++) {
+            Envelope.Builder envelope = Envelope.newBuilder();
+            boolean valid;
+            int kind = random.nextInt(3);
+            if (kind == 0) {
+                InstallSnapshotProto.Builder b = InstallSnapshotProto.newBuilder()
+                        .setGroupId(u64(random, 0)).setFrom(u64(random, 1)).setTo(u64(random, 1)).setTerm(u64(random, 0));
+                valid = header(b.getGroupId(), b.getFrom(), b.getTo(), b.getTerm());
+                if (random.nextInt(8) != 0) {
+                    SnapshotMetaProto meta = meta(random, 0);
+                    b.setMeta(meta);
+                    valid &= valid(meta);
+                } else {
+                    valid = false;
+                }
+                envelope.setInstallSnapshot(b);
+            } else if (kind == 1) {
+                byte[] data = new byte[random.nextInt(4) == 0 ? 0 : random.nextInt(16)];
+                random.nextBytes(data);
+                SnapshotChunkProto.Builder b = SnapshotChunkProto.newBuilder()
+                        .setGroupId(u64(random, 0)).setFrom(u64(random, 1)).setTo(u64(random, 1)).setTerm(u64(random, 0))
+                        .setData(ByteString.copyFrom(data)).setChecksum(u64(random, 7));
+                valid = header(b.getGroupId(), b.getFrom(), b.getTo(), b.getTerm()) && checksum(b.getChecksum());
+                SnapshotMetaProto meta = meta(random, data.length);
+                long size = meta.getSizeBytes();
+                b.setOffset(switch (random.nextInt(5)) {
+                    case 0 -> size - data.length;          // the last chunk
+                    case 1 -> size - data.length + 1;      // one byte past the end
+                    case 2 -> size - data.length - 1;      // one byte short of the end
+                    default -> u64(random, 0);
+                });
+                if (random.nextInt(8) != 0) {
+                    b.setMeta(meta);
+                    valid &= valid(meta) && unsigned(b.getOffset()).add(BigInteger.valueOf(data.length))
+                            .compareTo(unsigned(size)) <= 0;
+                } else {
+                    valid = false;
+                }
+                envelope.setSnapshotChunk(b);
+            } else {
+                SnapshotChunkAckProto.Builder b = SnapshotChunkAckProto.newBuilder()
+                        .setGroupId(u64(random, 0)).setFrom(u64(random, 1)).setTo(u64(random, 1)).setTerm(u64(random, 0))
+                        .setSnapshotIndex(u64(random, 5)).setSnapshotTerm(u64(random, 3)).setNextOffset(u64(random, 8))
+                        .setStatusValue(random.nextInt(6) - 1);
+                valid = header(b.getGroupId(), b.getFrom(), b.getTo(), b.getTerm()) && below63(b.getSnapshotIndex())
+                        && below63(b.getSnapshotTerm()) && below63(b.getNextOffset()) && b.getStatusValue() >= 1
+                        && b.getStatusValue() <= 3;
+                envelope.setSnapshotChunkAck(b);
+            }
+            byte[] bytes = envelope.build().toByteArray();
+            String context = Generators.replay("case " + i + ": " + envelope.build() + " " + hex(bytes));
+            Message decoded;
+            try {
+                decoded = MessageCodec.decode(bytes);
+            } catch (CodecException e) {
+                assertThat(valid).as(context + " was rejected: " + e.getMessage()).isFalse();
+                rejected++;
+                continue;
+            }
+            assertThat(valid).as(context + " decoded to " + decoded).isTrue();
+            assertThat(MessageCodec.encode(decoded)).as(context).isEqualTo(bytes);
+            if (decoded instanceof SnapshotChunk c) {
+                assertThat(c.offset() + c.data().size() <= c.meta().sizeBytes()).as(context).isTrue();
+            }
+            accepted++;
+        }
+        assertThat(accepted).as(Generators.replay("accepted")).isGreaterThan(1_000);
+        assertThat(rejected).as(Generators.replay("rejected")).isGreaterThan(1_000);
+    }
+
+    /** A uint64 on the wire, as its Java long bits: mostly {@code typical}, else an edge of some range. */
+    private static long u64(Random random, long typical) {
+        return switch (random.nextInt(12)) {
+            case 0 -> 0;
+            case 1 -> 1;
+            case 2 -> 0xFFFF_FFFFL;                 // 2^32-1: the largest checksum
+            case 3 -> 1L << 32;
+            case 4 -> Long.MAX_VALUE;               // 2^63-1: the largest index, term or offset
+            case 5 -> Long.MIN_VALUE;               // 2^63: reads as negative
+            case 6 -> -1;                           // 2^64-1
+            case 7 -> random.nextLong();
+            default -> typical;
+        };
+    }
+
+    /** A meta, usually valid and at least {@code minSizeBytes} long, with edge values now and then. */
+    private static SnapshotMetaProto meta(Random random, int minSizeBytes) {
+        SnapshotMetaProto.Builder b = SnapshotMetaProto.newBuilder()
+                .setIndex(u64(random, 5)).setTerm(u64(random, 3)).setChecksum(u64(random, 7));
+        for (int n = random.nextInt(8) == 0 ? 0 : 1 + random.nextInt(3), i = 0; i < n; i++) {
+            b.addVoters(random.nextInt(4) == 0 ? u64(random, i + 1) : i + 1);
+        }
+        return b.setSizeBytes(random.nextBoolean() ? minSizeBytes + random.nextInt(3) : u64(random, 64)).build();
+    }
+
+    private static boolean valid(SnapshotMetaProto m) {
+        boolean ascending = m.getVotersCount() > 0;
+        for (int i = 0; i < m.getVotersCount(); i++) {
+            ascending &= unsigned(m.getVoters(i)).signum() > 0 && below63(m.getVoters(i))
+                    && (i == 0 || unsigned(m.getVoters(i)).compareTo(unsigned(m.getVoters(i - 1))) > 0);
+        }
+        return ascending && m.getIndex() != 0 && below63(m.getIndex()) && m.getTerm() != 0 && below63(m.getTerm())
+                && below63(m.getSizeBytes()) && checksum(m.getChecksum());
+    }
+
+    private static boolean header(long groupId, long from, long to, long term) {
+        return below63(groupId) && from != 0 && below63(from) && to != 0 && below63(to) && below63(term);
+    }
+
+    private static boolean checksum(long value) {
+        return unsigned(value).compareTo(BigInteger.valueOf(0xFFFF_FFFFL)) <= 0;
+    }
+
+    /** Whether a uint64 fits a Java long (is at most 2^63-1). */
+    private static boolean below63(long value) {
+        return unsigned(value).bitLength() <= 63;
+    }
+
+    private static BigInteger unsigned(long value) {
+        return new BigInteger(Long.toUnsignedString(value));
     }
 
     @Test

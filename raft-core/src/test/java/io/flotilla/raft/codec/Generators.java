@@ -4,14 +4,18 @@ import io.flotilla.raft.log.Entry;
 import io.flotilla.raft.log.EntryType;
 import io.flotilla.raft.log.HardState;
 import io.flotilla.raft.log.Payload;
+import io.flotilla.raft.log.SnapshotMeta;
 import io.flotilla.raft.message.AppendEntries;
 import io.flotilla.raft.message.AppendResponse;
 import io.flotilla.raft.message.ForwardProposal;
 import io.flotilla.raft.message.ForwardProposalResponse;
+import io.flotilla.raft.message.InstallSnapshot;
 import io.flotilla.raft.message.Message;
 import io.flotilla.raft.message.ReadIndexRequest;
 import io.flotilla.raft.message.ReadIndexResponse;
 import io.flotilla.raft.message.RequestVote;
+import io.flotilla.raft.message.SnapshotChunk;
+import io.flotilla.raft.message.SnapshotChunkAck;
 import io.flotilla.raft.message.VoteResponse;
 
 import java.util.ArrayList;
@@ -43,6 +47,9 @@ final class Generators {
         messageKinds.put(ReadIndexResponse.class, this::readIndexResponse);
         messageKinds.put(ForwardProposal.class, this::forwardProposal);
         messageKinds.put(ForwardProposalResponse.class, this::forwardProposalResponse);
+        messageKinds.put(InstallSnapshot.class, this::installSnapshot);
+        messageKinds.put(SnapshotChunk.class, this::snapshotChunk);
+        messageKinds.put(SnapshotChunkAck.class, this::snapshotChunkAck);
     }
 
     /** A description of the seed for assertion messages, with the command that replays it. */
@@ -148,5 +155,49 @@ final class Generators {
         return new ForwardProposalResponse(nonNegative(), positive(), positive(), nonNegative(), nonNegative(),
                 random.nextBoolean() ? ForwardProposalResponse.Outcome.NOT_LEADER
                         : ForwardProposalResponse.Outcome.OVERLOADED, 0, 0, 0, nonNegative());
+    }
+
+    /** An unsigned 32-bit checksum, often at its edges. */
+    long checksum() {
+        return switch (random.nextInt(4)) {
+            case 0 -> 0;
+            case 1 -> 0xFFFF_FFFFL;
+            default -> random.nextInt() & 0xFFFF_FFFFL;
+        };
+    }
+
+    /** A snapshot of at least {@code minSizeBytes} bytes. */
+    SnapshotMeta snapshotMeta(long minSizeBytes) {
+        List<Long> voters = new ArrayList<>();
+        long id = 0;
+        for (int i = 1 + random.nextInt(5); i > 0 && id < Long.MAX_VALUE; i--) {
+            id = random.nextInt(8) == 0 ? Long.MAX_VALUE : id + 1 + random.nextInt(3);
+            voters.add(id);
+        }
+        return new SnapshotMeta(positive(), positive(), voters, Math.max(minSizeBytes, nonNegative()), checksum());
+    }
+
+    InstallSnapshot installSnapshot() {
+        return new InstallSnapshot(nonNegative(), positive(), positive(), nonNegative(), snapshotMeta(0));
+    }
+
+    /** A chunk at the start, at the end (done), or anywhere in between of a snapshot large enough to hold it. */
+    SnapshotChunk snapshotChunk() {
+        Payload data = payload();
+        SnapshotMeta meta = snapshotMeta(data.size());
+        long last = meta.sizeBytes() - data.size();
+        long offset = switch (random.nextInt(3)) {
+            case 0 -> 0;
+            case 1 -> last;
+            default -> last == Long.MAX_VALUE ? random.nextLong() & Long.MAX_VALUE
+                    : (random.nextLong() & Long.MAX_VALUE) % (last + 1);
+        };
+        return new SnapshotChunk(nonNegative(), positive(), positive(), nonNegative(), meta, offset, data, checksum());
+    }
+
+    SnapshotChunkAck snapshotChunkAck() {
+        SnapshotChunkAck.Status[] statuses = SnapshotChunkAck.Status.values();
+        return new SnapshotChunkAck(nonNegative(), positive(), positive(), nonNegative(), nonNegative(), nonNegative(),
+                nonNegative(), statuses[random.nextInt(statuses.length)]);
     }
 }

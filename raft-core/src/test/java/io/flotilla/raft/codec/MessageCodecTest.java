@@ -6,14 +6,23 @@ import io.flotilla.raft.codec.proto.AppendResponseProto;
 import io.flotilla.raft.codec.proto.EntryProto;
 import io.flotilla.raft.codec.proto.EntryTypeProto;
 import io.flotilla.raft.codec.proto.Envelope;
+import io.flotilla.raft.codec.proto.InstallSnapshotProto;
 import io.flotilla.raft.codec.proto.RequestVoteProto;
+import io.flotilla.raft.codec.proto.SnapshotChunkAckProto;
+import io.flotilla.raft.codec.proto.SnapshotChunkProto;
+import io.flotilla.raft.codec.proto.SnapshotChunkStatusProto;
+import io.flotilla.raft.codec.proto.SnapshotMetaProto;
 import io.flotilla.raft.codec.proto.VoteResponseProto;
 import io.flotilla.raft.log.Entry;
 import io.flotilla.raft.log.Payload;
+import io.flotilla.raft.log.SnapshotMeta;
 import io.flotilla.raft.message.AppendEntries;
 import io.flotilla.raft.message.AppendResponse;
+import io.flotilla.raft.message.InstallSnapshot;
 import io.flotilla.raft.message.Message;
 import io.flotilla.raft.message.RequestVote;
+import io.flotilla.raft.message.SnapshotChunk;
+import io.flotilla.raft.message.SnapshotChunkAck;
 import io.flotilla.raft.message.VoteResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -79,6 +88,9 @@ class MessageCodecTest {
     }
 
     static Stream<Arguments> goldenMessages() {
+        // Meta: index=5, term=3, voters packed (1a 03 01 02 03), size_bytes=10, checksum=0xABCD (varint cd d7 02).
+        SnapshotMeta meta = new SnapshotMeta(5, 3, List.of(1L, 2L, 3L), 10, 0xABCDL);
+        String metaHex = "080510031a03010203200a28cdd702";
         return Stream.of(
                 arguments(new RequestVote(1, 2, 3, 4, 5, 6), "0a0c080110021803200428053006"),
                 arguments(new VoteResponse(1, 3, 2, 4, true), "120a08011003180220042801"),
@@ -86,7 +98,12 @@ class MessageCodecTest {
                         List.of(Entry.noop(6, 4), Entry.command(7, 4, Payload.ofUtf8("x"))), 5),
                         "1a21" + "080110021803200428053003" + "3a06080610041801" + "3a09080710041802220178"
                                 + "4005"),
-                arguments(AppendResponse.reject(1, 3, 2, 4, 5, 3, 2), "220e0801100318022004380540034802"));
+                arguments(AppendResponse.reject(1, 3, 2, 4, 5, 3, 2), "220e0801100318022004380540034802"),
+                arguments(new InstallSnapshot(1, 2, 3, 4, meta), "4a19" + "0801100218032004" + "2a0f" + metaHex),
+                arguments(new SnapshotChunk(1, 2, 3, 4, meta, 8, Payload.ofUtf8("xy"), 0xFFFF_FFFFL),
+                        "5225" + "0801100218032004" + "2a0f" + metaHex + "3008" + "3a027879" + "40ffffffff0f"),
+                arguments(new SnapshotChunkAck(1, 3, 2, 4, 5, 3, 8, SnapshotChunkAck.Status.DONE),
+                        "5a10" + "0801100318022004" + "280530033808" + "4002"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -164,7 +181,102 @@ class MessageCodecTest {
                 malformed("AppendResponse hintTerm above Long.MAX_VALUE",
                         envelope(AppendResponseProto.newBuilder().setGroupId(1).setFrom(3).setTo(2).setTerm(4)
                                 .setHintTerm(-1)).toByteArray(),
-                        "invalid AppendResponse: indexes and terms must be >= 0"));
+                        "invalid AppendResponse: indexes and terms must be >= 0"),
+                malformed("InstallSnapshot without meta",
+                        envelope(installSnapshot().clearMeta()).toByteArray(),
+                        "invalid InstallSnapshot: meta is missing"),
+                malformed("InstallSnapshot with an empty meta",
+                        envelope(installSnapshot().setMeta(SnapshotMetaProto.getDefaultInstance())).toByteArray(),
+                        "invalid InstallSnapshot: meta: snapshot index and term must be > 0, were 0 and 0"),
+                malformed("InstallSnapshot meta index above Long.MAX_VALUE",
+                        envelope(installSnapshot().setMeta(meta().setIndex(-1))).toByteArray(),
+                        "invalid InstallSnapshot: meta: snapshot index and term must be > 0, were -1 and 3"),
+                malformed("InstallSnapshot meta without voters",
+                        envelope(installSnapshot().setMeta(meta().clearVoters())).toByteArray(),
+                        "invalid InstallSnapshot: meta: a snapshot names at least one voter"),
+                malformed("InstallSnapshot meta voters not ascending",
+                        envelope(installSnapshot().setMeta(meta().addVoters(2))).toByteArray(),
+                        "invalid InstallSnapshot: meta: voters must be positive and strictly ascending: [1, 2, 3, 2]"),
+                malformed("InstallSnapshot meta voter 0",
+                        envelope(installSnapshot().setMeta(meta().clearVoters().addVoters(0))).toByteArray(),
+                        "invalid InstallSnapshot: meta: voters must be positive and strictly ascending: [0]"),
+                malformed("InstallSnapshot meta voter above Long.MAX_VALUE",
+                        envelope(installSnapshot().setMeta(meta().addVoters(-1))).toByteArray(),
+                        "invalid InstallSnapshot: meta: voters must be positive and strictly ascending"),
+                malformed("InstallSnapshot meta sizeBytes above Long.MAX_VALUE",
+                        envelope(installSnapshot().setMeta(meta().setSizeBytes(-1))).toByteArray(),
+                        "invalid InstallSnapshot: meta: sizeBytes must be >= 0, was -1"),
+                malformed("InstallSnapshot meta checksum above 2^32-1",
+                        envelope(installSnapshot().setMeta(meta().setChecksum(1L << 32))).toByteArray(),
+                        "invalid InstallSnapshot: meta: checksum must be an unsigned 32-bit value, was 4294967296"),
+                malformed("InstallSnapshot from node 0",
+                        envelope(installSnapshot().setFrom(0)).toByteArray(),
+                        "invalid InstallSnapshot: from and to must be positive node ids, were 0 and 3"),
+                malformed("SnapshotChunk without meta",
+                        envelope(snapshotChunk().clearMeta()).toByteArray(),
+                        "invalid SnapshotChunk: meta is missing"),
+                malformed("SnapshotChunk meta checksum above 2^32-1",
+                        envelope(snapshotChunk().setMeta(meta().setChecksum(-1))).toByteArray(),
+                        "invalid SnapshotChunk: meta: checksum must be an unsigned 32-bit value, was -1"),
+                malformed("SnapshotChunk data past sizeBytes",
+                        envelope(snapshotChunk().setOffset(9)).toByteArray(),
+                        "invalid SnapshotChunk: chunk of 2 bytes at offset 9 is outside the snapshot's 10 bytes"),
+                malformed("SnapshotChunk offset past sizeBytes",
+                        envelope(snapshotChunk().setOffset(11).clearData()).toByteArray(),
+                        "invalid SnapshotChunk: chunk of 0 bytes at offset 11 is outside the snapshot's 10 bytes"),
+                malformed("SnapshotChunk larger than the snapshot",
+                        envelope(snapshotChunk().setOffset(0).setData(ByteString.copyFrom(new byte[11]))).toByteArray(),
+                        "invalid SnapshotChunk: chunk of 11 bytes at offset 0 is outside the snapshot's 10 bytes"),
+                malformed("SnapshotChunk offset + data past Long.MAX_VALUE",
+                        envelope(snapshotChunk().setOffset(Long.MAX_VALUE)).toByteArray(),
+                        "invalid SnapshotChunk: chunk of 2 bytes at offset 9223372036854775807 is outside"),
+                malformed("SnapshotChunk offset above Long.MAX_VALUE",
+                        envelope(snapshotChunk().setOffset(Long.MIN_VALUE)).toByteArray(),
+                        "invalid SnapshotChunk: chunk of 2 bytes at offset -9223372036854775808 is outside"),
+                malformed("SnapshotChunk checksum above 2^32-1",
+                        envelope(snapshotChunk().setChecksum(1L << 32)).toByteArray(),
+                        "invalid SnapshotChunk: checksum must be an unsigned 32-bit value, was 4294967296"),
+                malformed("SnapshotChunk checksum above Long.MAX_VALUE",
+                        envelope(snapshotChunk().setChecksum(-1)).toByteArray(),
+                        "invalid SnapshotChunk: checksum must be an unsigned 32-bit value, was -1"),
+                malformed("SnapshotChunk to node 0",
+                        envelope(snapshotChunk().setTo(0)).toByteArray(),
+                        "invalid SnapshotChunk: from and to must be positive node ids, were 2 and 0"),
+                malformed("SnapshotChunkAck status missing",
+                        envelope(snapshotChunkAck().clearStatus()).toByteArray(),
+                        "invalid SnapshotChunkAck: snapshot chunk status is missing"),
+                malformed("SnapshotChunkAck status unknown",
+                        envelope(snapshotChunkAck().setStatusValue(9)).toByteArray(),
+                        "invalid SnapshotChunkAck: unknown snapshot chunk status 9"),
+                malformed("SnapshotChunkAck nextOffset above Long.MAX_VALUE",
+                        envelope(snapshotChunkAck().setNextOffset(-1)).toByteArray(),
+                        "invalid SnapshotChunkAck: snapshot index, term and offset must be >= 0"),
+                malformed("SnapshotChunkAck snapshotTerm above Long.MAX_VALUE",
+                        envelope(snapshotChunkAck().setSnapshotTerm(Long.MIN_VALUE)).toByteArray(),
+                        "invalid SnapshotChunkAck: snapshot index, term and offset must be >= 0"));
+    }
+
+    @Test
+    void theLastChunkIsTheOneEndingAtTheSnapshotsSize() {
+        SnapshotMeta meta = new SnapshotMeta(5, 3, List.of(1L), 10, 0);
+        SnapshotChunk last = new SnapshotChunk(1, 2, 3, 4, meta, 8, Payload.ofUtf8("xy"), 0);
+        SnapshotChunk first = new SnapshotChunk(1, 2, 3, 4, meta, 0, Payload.ofUtf8("xy"), 0);
+        assertThat(((SnapshotChunk) MessageCodec.decode(MessageCodec.encode(last))).done()).isTrue();
+        assertThat(((SnapshotChunk) MessageCodec.decode(MessageCodec.encode(first))).done()).isFalse();
+    }
+
+    @Test
+    void aChunkOfOneMebibyteRoundTripsWithLittleOverhead() {
+        byte[] data = new byte[1 << 20];
+        new Random(Generators.SEED).nextBytes(data);
+        SnapshotMeta meta = new SnapshotMeta(Long.MAX_VALUE, Long.MAX_VALUE, List.of(1L, 2L, Long.MAX_VALUE),
+                Long.MAX_VALUE, 0xFFFF_FFFFL);
+        SnapshotChunk chunk = new SnapshotChunk(Long.MAX_VALUE, Long.MAX_VALUE, 1, Long.MAX_VALUE, meta,
+                Long.MAX_VALUE - data.length, Payload.copyOf(data), 0xFFFF_FFFFL);
+        byte[] bytes = MessageCodec.encode(chunk);
+        assertThat(MessageCodec.decode(bytes)).isEqualTo(chunk);
+        // Header and meta with every field at its widest: what a transport's frame limit must leave room for.
+        assertThat(bytes.length - data.length).isLessThan(200);
     }
 
     @Test
@@ -202,6 +314,37 @@ class MessageCodecTest {
 
     private static EntryProto.Builder entry(long index) {
         return EntryProto.newBuilder().setIndex(index).setTerm(4).setType(EntryTypeProto.ENTRY_TYPE_COMMAND);
+    }
+
+    private static SnapshotMetaProto.Builder meta() {
+        return SnapshotMetaProto.newBuilder().setIndex(5).setTerm(3).addVoters(1).addVoters(2).addVoters(3)
+                .setSizeBytes(10).setChecksum(7);
+    }
+
+    private static InstallSnapshotProto.Builder installSnapshot() {
+        return InstallSnapshotProto.newBuilder().setGroupId(1).setFrom(2).setTo(3).setTerm(4).setMeta(meta());
+    }
+
+    private static SnapshotChunkProto.Builder snapshotChunk() {
+        return SnapshotChunkProto.newBuilder().setGroupId(1).setFrom(2).setTo(3).setTerm(4).setMeta(meta())
+                .setOffset(8).setData(ByteString.copyFromUtf8("xy")).setChecksum(9);
+    }
+
+    private static SnapshotChunkAckProto.Builder snapshotChunkAck() {
+        return SnapshotChunkAckProto.newBuilder().setGroupId(1).setFrom(3).setTo(2).setTerm(4).setSnapshotIndex(5)
+                .setSnapshotTerm(3).setNextOffset(8).setStatus(SnapshotChunkStatusProto.SNAPSHOT_CHUNK_STATUS_RECEIVING);
+    }
+
+    private static Envelope envelope(InstallSnapshotProto.Builder body) {
+        return Envelope.newBuilder().setInstallSnapshot(body).build();
+    }
+
+    private static Envelope envelope(SnapshotChunkProto.Builder body) {
+        return Envelope.newBuilder().setSnapshotChunk(body).build();
+    }
+
+    private static Envelope envelope(SnapshotChunkAckProto.Builder body) {
+        return Envelope.newBuilder().setSnapshotChunkAck(body).build();
     }
 
     private static Envelope envelope(RequestVoteProto.Builder body) {

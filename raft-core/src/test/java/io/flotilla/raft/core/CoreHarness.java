@@ -31,11 +31,18 @@ final class CoreHarness {
     final CoreConfig config;
     final InMemoryLogStore store;
     final RaftCore core;
+    /** The snapshots Readies asked this driver to install, in order. */
+    final List<io.flotilla.raft.log.SnapshotMeta> installedSnapshots = new ArrayList<>();
 
     CoreHarness(CoreConfig config, InMemoryLogStore store, long seed) {
+        this(config, store, null, seed);
+    }
+
+    /** A node restarting from {@code snapshot} (or none) plus what {@code store} holds. */
+    CoreHarness(CoreConfig config, InMemoryLogStore store, io.flotilla.raft.log.SnapshotMeta snapshot, long seed) {
         this.config = config;
         this.store = store;
-        this.core = RaftCore.restore(config, store, new SplittableRandom(seed));
+        this.core = RaftCore.restore(config, store, snapshot, new SplittableRandom(seed));
     }
 
     /**
@@ -136,6 +143,10 @@ final class CoreHarness {
     /** Takes one Ready, persists it into the store (syncing when asked), advances, and reports it. */
     Turn handleReady() {
         Ready rd = core.ready();
+        if (rd.snapshot() != null) {
+            store.installSnapshot(rd.snapshot().index(), rd.snapshot().term());
+            installedSnapshots.add(rd.snapshot());
+        }
         store.save(rd.hardState(), rd.entries(), rd.mustSync());
         core.advance(rd);
         return Turn.of(rd);

@@ -1001,7 +1001,7 @@ class RaftPaperTest {
         Ready rd = h.core.ready();
 
         assertThatThrownBy(h.core::ready).isInstanceOf(IllegalStateException.class).hasMessageContaining("advance");
-        assertThatThrownBy(() -> h.core.advance(new Ready(null, List.of(), List.of(), List.of(), List.of(), false, List.of())))
+        assertThatThrownBy(() -> h.core.advance(new Ready(null, null, List.of(), List.of(), List.of(), List.of(), false, List.of())))
                 .isInstanceOf(IllegalStateException.class);
         h.core.advance(rd);
         assertThat(h.core.hasReady()).isFalse();

@@ -320,6 +320,307 @@ public interface LogStoreContract {
         }
     }
 
+    // ---------------------------------------------------------------- compaction (Raft paper §7)
+
+    /** Entries {@code [from, 11)} of a log of ten: term 1 at 1..3, term 2 at 4..6, term 3 at 7..10. */
+    private static List<Entry> threeTerms(long from) {
+        List<Entry> log = new ArrayList<>(entries(1, 4, 1));
+        log.addAll(entries(4, 7, 2));
+        log.addAll(entries(7, 11, 3));
+        return List.copyOf(log.subList((int) from - 1, log.size()));
+    }
+
+    /** A store holding {@link #threeTerms} from index 1, with commit index {@code commit}. */
+    private LogStore storeWithThreeTerms(long commit) {
+        LogStore store = newStore();
+        store.save(new HardState(3, 1, commit), threeTerms(1), false);
+        return store;
+    }
+
+    @Test
+    default void compactBelowFirstIndexIsANoOp() {
+        try (LogStore store = newStore()) {
+            store.compact(0);
+            assertThat(store.firstIndex()).isEqualTo(1);
+        }
+        try (LogStore store = storeWithThreeTerms(8)) {
+            store.compact(5);
+            store.compact(4);
+            store.compact(5);
+            assertThat(store.firstIndex()).isEqualTo(6);
+            assertThat(store.term(5)).isEqualTo(2);
+            assertThat(all(store)).isEqualTo(threeTerms(6));
+        }
+    }
+
+    @Test
+    default void compactMovesFirstIndexAndKeepsTheTermOfTheLastCompactedEntry() {
+        try (LogStore store = storeWithThreeTerms(8)) {
+            store.compact(5);
+            assertThat(store.firstIndex()).isEqualTo(6);
+            assertThat(store.lastIndex()).isEqualTo(10);
+            assertThat(store.term(5)).isEqualTo(2);
+            assertThat(terms(store)).containsExactly(2L, 3L, 3L, 3L, 3L);
+            assertThat(all(store)).isEqualTo(threeTerms(6));
+            assertThat(store.hardState()).isEqualTo(new HardState(3, 1, 8));
+
+            store.compact(6); // through the last entry of a term: the log now starts with a new term
+            assertThat(store.firstIndex()).isEqualTo(7);
+            assertThat(store.term(6)).isEqualTo(2);
+            assertThat(store.term(7)).isEqualTo(3);
+            assertThat(all(store)).isEqualTo(threeTerms(7));
+        }
+    }
+
+    @Test
+    default void readsOfCompactedEntriesThrowIndexOutOfBounds() {
+        try (LogStore store = storeWithThreeTerms(8)) {
+            store.compact(5);
+            assertThatThrownBy(() -> store.term(4)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> store.term(0)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> store.term(11)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> store.entries(5, 7, Long.MAX_VALUE)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> store.entries(1, 11, Long.MAX_VALUE)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> store.entries(5, 5, Long.MAX_VALUE)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThat(store.entries(6, 6, Long.MAX_VALUE)).isEmpty();
+            assertThat(store.entries(6, 8, Long.MAX_VALUE)).isEqualTo(threeTerms(6).subList(0, 2));
+        }
+    }
+
+    @Test
+    default void compactThroughTheLastEntryLeavesAnEmptyLogThatAppendsContinue() {
+        try (LogStore store = newStore()) {
+            store.save(new HardState(1, 1, 5), entries(1, 6, 1), false);
+            store.compact(5);
+            assertThat(store.firstIndex()).isEqualTo(6);
+            assertThat(store.lastIndex()).isEqualTo(5);
+            assertThat(store.term(5)).isEqualTo(1);
+            assertThat(store.entries(6, 6, Long.MAX_VALUE)).isEmpty();
+
+            store.append(entries(6, 8, 2));
+            assertThat(all(store)).isEqualTo(entries(6, 8, 2));
+            assertThat(store.term(5)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    default void appendAfterCompactionMayReplaceFromFirstIndexButNotStartBeforeIt() {
+        try (LogStore store = storeWithThreeTerms(6)) {
+            store.compact(6);
+            store.append(entries(11, 13, 3));
+            assertThat(store.lastIndex()).isEqualTo(12);
+
+            store.append(entries(7, 9, 4)); // a new leader replaces everything after the compacted prefix
+            assertThat(all(store)).isEqualTo(entries(7, 9, 4));
+            assertThat(store.term(6)).isEqualTo(2);
+
+            assertThatThrownBy(() -> store.append(entries(6, 8, 4))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("firstIndex");
+            assertThat(all(store)).isEqualTo(entries(7, 9, 4));
+        }
+    }
+
+    @Test
+    default void truncateSuffixAfterCompactionMayEmptyTheLogButNotReachBeforeFirstIndex() {
+        try (LogStore store = storeWithThreeTerms(6)) {
+            store.compact(6);
+            store.truncateSuffix(9);
+            assertThat(all(store)).isEqualTo(threeTerms(7).subList(0, 2));
+            store.truncateSuffix(7);
+            assertThat(store.lastIndex()).isEqualTo(6);
+            assertThat(store.term(6)).isEqualTo(2);
+
+            assertThatThrownBy(() -> store.truncateSuffix(6)).isInstanceOf(IllegalArgumentException.class);
+            assertThat(store.firstIndex()).isEqualTo(7);
+            assertThat(store.term(6)).isEqualTo(2);
+            store.append(entries(7, 8, 4));
+            assertThat(all(store)).isEqualTo(entries(7, 8, 4));
+        }
+    }
+
+    /** Only committed entries may be compacted (a snapshot holds only committed state), and only entries held. */
+    @Test
+    default void compactBeyondTheCommitIndexOrTheLastIndexIsRejected() {
+        try (LogStore store = storeWithThreeTerms(6)) {
+            assertThatThrownBy(() -> store.compact(7)).isInstanceOf(IllegalArgumentException.class);
+            store.saveHardState(new HardState(3, 1, 10));
+            assertThatThrownBy(() -> store.compact(11)).isInstanceOf(IllegalArgumentException.class);
+            assertThat(store.firstIndex()).isEqualTo(1);
+            assertThat(all(store)).isEqualTo(threeTerms(1));
+            store.compact(10);
+            assertThatThrownBy(() -> store.compact(11)).isInstanceOf(IllegalArgumentException.class);
+            assertThat(store.firstIndex()).isEqualTo(11);
+        }
+    }
+
+    // ---------------------------------------------------------------- snapshot install (Figure 13)
+
+    /** Figure 13, InstallSnapshot receiver rule 7: "discard the entire log"; the hard state is not part of the log. */
+    @Test
+    default void installSnapshotBeyondTheLogLeavesAnEmptyLogFollowingTheSnapshotAndKeepsTheHardState() {
+        try (LogStore store = newStore()) {
+            store.save(new HardState(2, 1, 3), entries(1, 6, 1), false);
+            store.installSnapshot(20, 2);
+            assertThat(store.firstIndex()).isEqualTo(21);
+            assertThat(store.lastIndex()).isEqualTo(20);
+            assertThat(store.term(20)).isEqualTo(2);
+            assertThat(store.entries(21, 21, Long.MAX_VALUE)).isEmpty();
+            assertThat(store.hardState()).isEqualTo(new HardState(2, 1, 3));
+            assertThatThrownBy(() -> store.term(19)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> store.term(21)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> store.entries(20, 21, Long.MAX_VALUE)).isInstanceOf(IndexOutOfBoundsException.class);
+
+            store.append(entries(21, 23, 2));
+            assertThat(all(store)).isEqualTo(entries(21, 23, 2));
+            assertThat(store.term(20)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    default void installSnapshotOnAnEmptyStore() {
+        try (LogStore store = newStore()) {
+            store.installSnapshot(5, 1);
+            assertThat(store.firstIndex()).isEqualTo(6);
+            assertThat(store.lastIndex()).isEqualTo(5);
+            assertThat(store.term(5)).isEqualTo(1);
+            assertThat(store.hardState()).isEqualTo(HardState.EMPTY);
+            store.append(entries(6, 7, 1));
+            assertThat(all(store)).isEqualTo(entries(6, 7, 1));
+        }
+    }
+
+    /** The entries after the snapshot go too, whatever their terms: the store does not apply rule 6, the core does. */
+    @Test
+    default void installSnapshotInsideTheLogDiscardsTheEntriesOnBothSides() {
+        try (LogStore store = storeWithThreeTerms(4)) {
+            store.installSnapshot(7, 4); // a term the log never had at index 7
+            assertThat(store.firstIndex()).isEqualTo(8);
+            assertThat(store.lastIndex()).isEqualTo(7);
+            assertThat(store.term(7)).isEqualTo(4);
+            assertThat(all(store)).isEmpty();
+            assertThat(store.hardState()).isEqualTo(new HardState(3, 1, 4));
+            assertThatThrownBy(() -> store.term(6)).isInstanceOf(IndexOutOfBoundsException.class);
+
+            store.append(entries(8, 10, 4));
+            assertThat(all(store)).isEqualTo(entries(8, 10, 4));
+        }
+    }
+
+    /** A snapshot older than the log's start (the core never installs one, but the store does as asked). */
+    @Test
+    default void installSnapshotBelowACompactedLogDiscardsItToo() {
+        try (LogStore store = storeWithThreeTerms(8)) {
+            store.compact(8);
+            store.installSnapshot(4, 2);
+            assertThat(store.firstIndex()).isEqualTo(5);
+            assertThat(store.lastIndex()).isEqualTo(4);
+            assertThat(store.term(4)).isEqualTo(2);
+            assertThat(all(store)).isEmpty();
+            assertThat(store.hardState()).isEqualTo(new HardState(3, 1, 8));
+            store.append(entries(5, 6, 2));
+            assertThat(all(store)).isEqualTo(entries(5, 6, 2));
+        }
+    }
+
+    @Test
+    default void aSecondInstallSnapshotReplacesTheFirstAndWhatFollowedIt() {
+        try (LogStore store = newStore()) {
+            store.installSnapshot(20, 2);
+            store.append(entries(21, 26, 3));
+            store.installSnapshot(30, 4);
+            assertThat(store.firstIndex()).isEqualTo(31);
+            assertThat(store.lastIndex()).isEqualTo(30);
+            assertThat(store.term(30)).isEqualTo(4);
+            assertThat(all(store)).isEmpty();
+            assertThatThrownBy(() -> store.term(20)).isInstanceOf(IndexOutOfBoundsException.class);
+
+            store.installSnapshot(25, 3); // inside the first snapshot's range: only the latest counts
+            assertThat(store.firstIndex()).isEqualTo(26);
+            assertThat(store.term(25)).isEqualTo(3);
+            store.append(entries(26, 28, 3));
+            assertThat(all(store)).isEqualTo(entries(26, 28, 3));
+        }
+    }
+
+    @Test
+    default void compactAfterAnInstalledSnapshot() {
+        try (LogStore store = newStore()) {
+            store.installSnapshot(20, 2);
+            store.save(new HardState(3, 1, 25), entries(21, 31, 3), false);
+            store.compact(20); // the snapshot's own index is below firstIndex: a no-op
+            assertThat(store.firstIndex()).isEqualTo(21);
+            store.compact(25);
+            assertThat(store.firstIndex()).isEqualTo(26);
+            assertThat(store.term(25)).isEqualTo(3);
+            assertThat(all(store)).isEqualTo(entries(26, 31, 3));
+        }
+    }
+
+    // ---------------------------------------------------------------- compaction and snapshots across a restart
+
+    @Test
+    default void compactionSurvivesCloseAndReopen() {
+        LogStore store = storeWithThreeTerms(8);
+        store.compact(5);
+        store.sync();
+        store.close();
+
+        LogStore reopened = reopen(store);
+        assumeTrue(reopened != null, "this store does not survive close()");
+        try (reopened) {
+            assertThat(reopened.firstIndex()).isEqualTo(6);
+            assertThat(reopened.lastIndex()).isEqualTo(10);
+            assertThat(reopened.term(5)).isEqualTo(2);
+            assertThat(all(reopened)).isEqualTo(threeTerms(6));
+            assertThat(reopened.hardState()).isEqualTo(new HardState(3, 1, 8));
+            assertThatThrownBy(() -> reopened.term(4)).isInstanceOf(IndexOutOfBoundsException.class);
+            reopened.append(entries(11, 12, 4));
+            assertThat(reopened.term(11)).isEqualTo(4);
+        }
+    }
+
+    @Test
+    default void compactionOfTheWholeLogSurvivesCloseAndReopen() {
+        LogStore store = storeWithThreeTerms(10);
+        store.compact(10);
+        store.sync();
+        store.close();
+
+        LogStore reopened = reopen(store);
+        assumeTrue(reopened != null, "this store does not survive close()");
+        try (reopened) {
+            assertThat(reopened.firstIndex()).isEqualTo(11);
+            assertThat(reopened.lastIndex()).isEqualTo(10);
+            assertThat(reopened.term(10)).isEqualTo(3);
+            assertThat(all(reopened)).isEmpty();
+        }
+    }
+
+    @Test
+    default void installedSnapshotSurvivesCloseAndReopenAndSoDoEntriesAppendedAfterIt() {
+        LogStore store = storeWithThreeTerms(4);
+        store.installSnapshot(7, 4); // inside the log: no old entry on either side may come back
+        store.sync();
+        store.close();
+
+        LogStore reopened = reopen(store);
+        assumeTrue(reopened != null, "this store does not survive close()");
+        try (reopened) {
+            assertThat(reopened.firstIndex()).isEqualTo(8);
+            assertThat(reopened.lastIndex()).isEqualTo(7);
+            assertThat(reopened.term(7)).isEqualTo(4);
+            assertThat(all(reopened)).isEmpty();
+            assertThat(reopened.hardState()).isEqualTo(new HardState(3, 1, 4));
+            reopened.save(new HardState(5, 2, 9), entries(8, 11, 5), true);
+        }
+        try (LogStore again = reopen(reopened)) {
+            assertThat(again.firstIndex()).isEqualTo(8);
+            assertThat(again.term(7)).isEqualTo(4);
+            assertThat(all(again)).isEqualTo(entries(8, 11, 5));
+            assertThat(again.hardState()).isEqualTo(new HardState(5, 2, 9));
+        }
+    }
+
     @Test
     default void closeIsIdempotent() {
         LogStore store = newStore();

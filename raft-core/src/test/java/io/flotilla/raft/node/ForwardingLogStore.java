@@ -50,6 +50,16 @@ class ForwardingLogStore implements LogStore {
     }
 
     @Override
+    public void compact(long throughIndex) {
+        delegate.compact(throughIndex);
+    }
+
+    @Override
+    public void installSnapshot(long index, long term) {
+        delegate.installSnapshot(index, term);
+    }
+
+    @Override
     public void saveHardState(HardState hardState) {
         delegate.saveHardState(hardState);
     }

@@ -4,6 +4,7 @@ import io.flotilla.raft.core.RaftCore;
 import io.flotilla.raft.core.Ready;
 import io.flotilla.raft.core.Role;
 import io.flotilla.raft.log.Entry;
+import io.flotilla.raft.log.SnapshotMeta;
 import io.flotilla.raft.message.AppendEntries;
 import io.flotilla.raft.message.Message;
 
@@ -23,7 +24,9 @@ import java.util.Map;
  *       the same entry and follow the same term);</li>
  *   <li><b>Leader Completeness</b>: every entry known committed is in the log of every later leader;</li>
  *   <li><b>State Machine Safety</b>: no two nodes commit or apply different entries at the same index, and each
- *       node applies committed entries in order, without gaps.</li>
+ *       node applies committed entries in order, without gaps;</li>
+ *   <li><b>Snapshot Safety</b>: a snapshot a node restores holds exactly the committed entries up to its index (its
+ *       state equals the state of applying the committed log up to there), and the node applies on from there.</li>
  * </ul>
  * A violation throws {@link Violation}.
  */
@@ -86,7 +89,8 @@ final class InvariantChecker {
             if (v.leaderTerm != core.term()) {
                 checkLeaderCompleteness(core);
                 v.leaderTerm = core.term();
-            } else if (core.lastIndex() < v.leaderLastIndex || core.termAt(v.leaderLastIndex) != v.leaderLastTerm) {
+            } else if (core.lastIndex() < v.leaderLastIndex || (v.leaderLastIndex >= core.firstIndex() - 1
+                    && core.termAt(v.leaderLastIndex) != v.leaderLastTerm)) {
                 throw new Violation("Leader Append-Only", "leader " + core.id() + " of term " + core.term()
                         + " had entry " + v.leaderLastIndex + " of term " + v.leaderLastTerm + ", now " + core);
             }
@@ -96,7 +100,9 @@ final class InvariantChecker {
             v.leaderTerm = 0;
         }
         if (core.commitIndex() > v.checkedCommit) {
-            for (Entry e : core.entries(v.checkedCommit + 1, core.commitIndex() + 1)) {
+            // Entries below the log's first index are covered by a snapshot, checked when it was restored.
+            long from = Math.max(v.checkedCommit + 1, core.firstIndex());
+            for (Entry e : core.entries(from, core.commitIndex() + 1)) {
                 record(committed, e, core.id(), "committed");
             }
             v.checkedCommit = core.commitIndex();
@@ -106,6 +112,9 @@ final class InvariantChecker {
     /** Leader Completeness (§5.4): a new leader holds every entry known committed. */
     private void checkLeaderCompleteness(RaftCore leader) {
         for (Entry e : committed) {
+            if (e.index() < leader.firstIndex() - 1) {
+                continue; // in the leader's snapshot, which was checked against the committed log when restored
+            }
             if (e.index() > leader.lastIndex() || leader.termAt(e.index()) != e.term()) {
                 throw new Violation("Leader Completeness", "leader " + leader.id() + " of term " + leader.term()
                         + " lacks committed entry " + e.index() + " of term " + e.term() + " (" + leader + ")");
@@ -158,6 +167,34 @@ final class InvariantChecker {
         }
         v.lastApplied = e.index();
         record(applied, e, core.id(), "applied");
+    }
+
+    /**
+     * Snapshot Safety: node {@code id} restored its state machine from {@code meta}, whose state is {@code hash}. That
+     * must be the state of applying exactly the committed entries up to {@code meta.index()}; the node applies on
+     * from there.
+     */
+    void onRestore(long id, SnapshotMeta meta, long hash) {
+        if (meta.index() > committed.size()) {
+            throw new Violation("Snapshot Safety", "node " + id + " restored snapshot " + meta.index()
+                    + " beyond the " + committed.size() + " entries known committed");
+        }
+        Entry last = committed.get(Math.toIntExact(meta.index() - 1));
+        if (last.term() != meta.term()) {
+            throw new Violation("Snapshot Safety", "node " + id + " restored snapshot " + meta + " but committed entry "
+                    + meta.index() + " has term " + last.term());
+        }
+        long expected = 0;
+        for (int i = 0; i < meta.index(); i++) {
+            expected = SimNode.mix(expected, committed.get(i));
+        }
+        if (expected != hash) {
+            throw new Violation("Snapshot Safety", "node " + id + " restored snapshot " + meta
+                    + " whose state differs from the committed log up to " + meta.index());
+        }
+        NodeView v = view(id);
+        v.lastApplied = meta.index();
+        v.checkedCommit = Math.max(v.checkedCommit, meta.index());
     }
 
     private static void record(List<Entry> ledger, Entry e, long node, String what) {

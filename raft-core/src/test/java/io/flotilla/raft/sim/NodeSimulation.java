@@ -8,6 +8,8 @@ import io.flotilla.raft.linearizability.Operation;
 import io.flotilla.raft.log.Payload;
 import io.flotilla.raft.message.Message;
 import io.flotilla.raft.node.KvStateMachine;
+import io.flotilla.raft.node.SnapshotPolicy;
+import io.flotilla.raft.snapshot.InMemorySnapshotStore;
 import io.flotilla.raft.node.NodeEnvironment;
 import io.flotilla.raft.node.RaftConfig;
 import io.flotilla.raft.node.RaftException;
@@ -36,6 +38,10 @@ import java.util.random.RandomGenerator;
  * linearizable reads on a few keys against random nodes; after the faults heal, the history of completed
  * operations must be linearizable ({@link Linearizability} with {@link KvModel}), every node must converge, and
  * writes must succeed again. One seed drives everything.
+ *
+ * <p>Nodes snapshot every few dozen entries and compact their logs, and send snapshots in small chunks, so that
+ * followers that fall behind (crashed, cut off) catch up by InstallSnapshot through the real sender and receiver;
+ * a crash loses a snapshot being received, never an installed one.
  */
 public final class NodeSimulation {
     private static final Duration TICK = Duration.ofMillis(10);
@@ -46,7 +52,8 @@ public final class NodeSimulation {
 
     /** Statistics of a passing run. */
     public record Result(long seed, int nodes, int completedWrites, int completedReads, int indeterminateWrites,
-                         int failedRequests, int crashes, int writesAfterHealing, long virtualMillis) {
+                         int failedRequests, int crashes, int writesAfterHealing, long virtualMillis,
+                         int snapshotsInstalled) {
     }
 
     private final long seed;
@@ -71,6 +78,8 @@ public final class NodeSimulation {
     private int failed;
     private int crashes;
     private int writesAfterHealing;
+    private int snapshotsInstalled;
+    private final SnapshotPolicy snapshotPolicy;
     private long healedAt = Long.MAX_VALUE;
 
     private final io.flotilla.raft.core.BrokenRule brokenRule;
@@ -88,6 +97,8 @@ public final class NodeSimulation {
         this.lossRate = rnd.nextDouble() * 0.1;
         this.duplicateRate = rnd.nextDouble() * 0.05;
         this.maxDelay = 1 + rnd.nextInt(15);
+        this.snapshotPolicy = SnapshotPolicy.defaults().withThresholds(5 + rnd.nextInt(40), 1L << 20, rnd.nextInt(10))
+                .withTransfer(8 + rnd.nextInt(120), 1 + rnd.nextInt(4), Duration.ofMillis(200 + rnd.nextInt(800)));
         this.group = new int[nodeCount];
         for (long id = 1; id <= nodeCount; id++) {
             members.put(id, "sim-node-" + id);
@@ -147,7 +158,8 @@ public final class NodeSimulation {
                 writes++;
             }
         }
-        return new Result(seed, nodeCount, writes, reads, pending, failed, crashes, writesAfterHealing, now);
+        return new Result(seed, nodeCount, writes, reads, pending, failed, crashes, writesAfterHealing, now,
+                snapshotsInstalled);
     }
 
     private SimulationFailure failure(String rule, String detail) {
@@ -172,6 +184,8 @@ public final class NodeSimulation {
     private final class SimMember {
         final long id;
         final SimLogStore store = new SimLogStore();
+        /** Installed snapshots survive a crash (save and install are atomic); one being received does not. */
+        final InMemorySnapshotStore snapshots = new InMemorySnapshotStore();
         RaftNode node;
         Env env;
         SimTransport transport;
@@ -186,18 +200,68 @@ public final class NodeSimulation {
             transport = new SimTransport(id);
             RaftConfig config = RaftConfig.of(1, id, members)
                     .withTiming(TICK, Duration.ofMillis(150), Duration.ofMillis(30))
-                    .withRequestLimits(Duration.ofMillis(1500), 100);
+                    .withRequestLimits(Duration.ofMillis(1500), 100)
+                    .withSnapshots(snapshotPolicy);
             up = true;
-            node = RaftNode.start(config, store, transport, new KvStateMachine(), env);
+            node = RaftNode.start(config, store, new CountingSnapshots(snapshots), transport, new KvStateMachine(), env);
         }
 
         void crash() {
             up = false; // its executors and timers go silent: in-flight work and futures are lost with the process
             store.crash(rnd);
+            snapshots.discardReceived();
             crashes++;
             for (Client c : clients) {
                 c.nodeCrashed(this);
             }
+        }
+    }
+
+    /** Counts the snapshots nodes install from a leader. */
+    private final class CountingSnapshots implements io.flotilla.raft.snapshot.SnapshotStore {
+        private final io.flotilla.raft.snapshot.SnapshotStore delegate;
+
+        CountingSnapshots(io.flotilla.raft.snapshot.SnapshotStore delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public java.util.Optional<io.flotilla.raft.log.SnapshotMeta> latest() {
+            return delegate.latest();
+        }
+
+        @Override
+        public io.flotilla.raft.log.SnapshotMeta save(long index, long term, List<Long> voters,
+                                                     io.flotilla.raft.snapshot.SnapshotWriter writer)
+                throws java.io.IOException {
+            return delegate.save(index, term, voters, writer);
+        }
+
+        @Override
+        public java.io.InputStream open(io.flotilla.raft.log.SnapshotMeta meta, long offset) throws java.io.IOException {
+            return delegate.open(meta, offset);
+        }
+
+        @Override
+        public io.flotilla.raft.snapshot.IncomingSnapshot receive(io.flotilla.raft.log.SnapshotMeta meta)
+                throws java.io.IOException {
+            return delegate.receive(meta);
+        }
+
+        @Override
+        public void install(io.flotilla.raft.log.SnapshotMeta meta) throws java.io.IOException {
+            delegate.install(meta);
+            snapshotsInstalled++;
+        }
+
+        @Override
+        public void discardReceived() {
+            delegate.discardReceived();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
         }
     }
 

@@ -30,6 +30,7 @@ class NodeSimulationTest {
         long reads = 0;
         long indeterminate = 0;
         long crashes = 0;
+        long installs = 0;
         for (int i = 0; i < SCHEDULES && failures.size() < 3; i++) {
             long seed = seeds.nextLong();
             try {
@@ -38,15 +39,18 @@ class NodeSimulationTest {
                 reads += r.completedReads();
                 indeterminate += r.indeterminateWrites();
                 crashes += r.crashes();
+                installs += r.snapshotsInstalled();
             } catch (SimulationFailure f) {
                 failures.add(f.getMessage());
             }
         }
         System.out.printf("NodeSimulationTest: %d completed writes, %d completed reads, %d writes of unknown outcome, "
-                + "%d crashes; every history linearizable%n", writes, reads, indeterminate, crashes);
+                + "%d crashes, %d snapshots installed from a leader; every history linearizable%n", writes, reads,
+                indeterminate, crashes, installs);
         assertThat(failures).as("failing schedules").isEmpty();
         assertThat(writes).as("the schedules must do real work").isGreaterThan(SCHEDULES * 20L);
         assertThat(reads).isGreaterThan(SCHEDULES * 20L);
+        assertThat(installs).as("followers must catch up by InstallSnapshot").isGreaterThan(SCHEDULES / 10);
     }
 
     /**

@@ -25,11 +25,14 @@ import java.util.SplittableRandom;
  * @param preVote        whether the cores run PreVote
  * @param checkQuorum    whether the cores run CheckQuorum and honour leader leases
  * @param brokenRule     test-only rule to break in every core (NONE normally)
+ * @param snapshotEvery  a node snapshots its state machine once it has applied this many entries since its last
+ *                       snapshot, then compacts its log; 0 for no snapshots
+ * @param trailingEntries how many entries before its snapshot a node keeps when it compacts (slow followers)
  */
 public record SimConfig(int nodes, int chaosTicks, int livenessTicks, int electionTicks, int heartbeatTicks,
                         double lossRate, double duplicateRate, int maxDelay, double longDelayRate, double crashRate,
                         double partitionRate, int maxDiskDelay, double proposeRate, boolean preVote,
-                        boolean checkQuorum, BrokenRule brokenRule) {
+                        boolean checkQuorum, BrokenRule brokenRule, int snapshotEvery, int trailingEntries) {
 
     /** Draws a schedule's shape from its seed; {@code nodes} 0 lets the seed choose 3 or 5. */
     public static SimConfig fromSeed(long seed, int nodes, BrokenRule brokenRule) {
@@ -54,6 +57,9 @@ public record SimConfig(int nodes, int chaosTicks, int livenessTicks, int electi
                 // purpose; with a broken rule they are off. Otherwise each seed picks.
                 r.nextBoolean() && brokenRule == BrokenRule.NONE,
                 r.nextBoolean() && brokenRule == BrokenRule.NONE,
-                brokenRule);
+                brokenRule,
+                // Most schedules snapshot often, so that followers fall behind the leader's log and need InstallSnapshot.
+                r.nextInt(4) == 0 ? 0 : 5 + r.nextInt(60),
+                r.nextInt(12));
     }
 }

@@ -47,6 +47,20 @@ public final class SimLogStore implements LogStore {
         }
     }
 
+    private record Compact(long throughIndex) implements Op {
+        @Override
+        public void applyTo(LogStore store) {
+            store.compact(throughIndex);
+        }
+    }
+
+    private record InstallSnapshot(long index, long term) implements Op {
+        @Override
+        public void applyTo(LogStore store) {
+            store.installSnapshot(index, term);
+        }
+    }
+
     private record SaveHardState(HardState hardState) implements Op {
         @Override
         public void applyTo(LogStore store) {
@@ -86,8 +100,17 @@ public final class SimLogStore implements LogStore {
         makeDurable(unsynced.subList(0, kept));
         unsynced.clear();
         visible.close();
-        visible = new InMemoryLogStore();
-        visible.save(durable.hardState(), durable.entries(durable.firstIndex(), durable.lastIndex() + 1, Long.MAX_VALUE), false);
+        visible = copyOf(durable);
+    }
+
+    /** A fresh store holding what {@code source} holds: its snapshot boundary, entries and hard state. */
+    private static InMemoryLogStore copyOf(InMemoryLogStore source) {
+        InMemoryLogStore copy = new InMemoryLogStore();
+        if (source.firstIndex() > 1) {
+            copy.installSnapshot(source.firstIndex() - 1, source.term(source.firstIndex() - 1));
+        }
+        copy.save(source.hardState(), source.entries(source.firstIndex(), source.lastIndex() + 1, Long.MAX_VALUE), false);
+        return copy;
     }
 
     @Override
@@ -123,6 +146,16 @@ public final class SimLogStore implements LogStore {
     @Override
     public void truncateSuffix(long fromIndex) {
         write(new TruncateSuffix(fromIndex));
+    }
+
+    @Override
+    public void compact(long throughIndex) {
+        write(new Compact(throughIndex));
+    }
+
+    @Override
+    public void installSnapshot(long index, long term) {
+        write(new InstallSnapshot(index, term));
     }
 
     @Override

@@ -8,6 +8,8 @@ import io.flotilla.raft.core.Role;
 import io.flotilla.raft.log.Entry;
 import io.flotilla.raft.log.EntryType;
 import io.flotilla.raft.log.Payload;
+import io.flotilla.raft.log.SnapshotMeta;
+import io.flotilla.raft.message.InstallSnapshot;
 import io.flotilla.raft.message.Message;
 
 import java.util.ArrayList;
@@ -29,6 +31,12 @@ import java.util.stream.LongStream;
  * event ({@link InvariantChecker}) and, within {@link SimConfig#livenessTicks()} of healing, one leader is in
  * charge and every command the client proposed has been committed and applied on every node (the client
  * retries commands whose outcome it has not seen, as a real client would).
+ *
+ * <p>Snapshots (paper §7): in most schedules each node snapshots its state machine every few entries and compacts
+ * its log, so followers that fall behind need InstallSnapshot. The transfer of a snapshot's data is modelled as one
+ * lossy delivery of the InstallSnapshot message; the leader's driver reports how it ended — at once if delivered,
+ * after a transfer timeout if lost — as the runtime does. Every snapshot a node restores, at restart or from a leader, is checked
+ * against the committed log ({@link InvariantChecker#onRestore}).
  */
 public final class Simulation {
     /** Virtual time units per tick. */
@@ -67,7 +75,8 @@ public final class Simulation {
 
     /** Statistics of a passing run. */
     public record Result(long seed, int nodes, long committedEntries, long commands, long proposals, long readsServed,
-                         long messages, long droppedMessages, int crashes, long ticks) {
+                         long messages, long droppedMessages, int crashes, long ticks, int snapshotsTaken,
+                         int snapshotsInstalled) {
     }
 
     public Simulation(long seed, SimConfig cfg, Consumer<String> trace) {
@@ -131,7 +140,9 @@ public final class Simulation {
             }
             if (!chaos && converged()) {
                 return new Result(seed, cfg.nodes(), checker.committedCount(), nextCommand - 1, proposals, readsServed,
-                        delivered, dropped, nodes.stream().mapToInt(n -> n.crashes).sum(), now / TICK);
+                        delivered, dropped, nodes.stream().mapToInt(n -> n.crashes).sum(), now / TICK,
+                        nodes.stream().mapToInt(n -> n.snapshotsTaken).sum(),
+                        nodes.stream().mapToInt(n -> n.snapshotsInstalled).sum());
             }
         }
         throw new InvariantChecker.Violation("Liveness", "no convergence within " + cfg.livenessTicks()
@@ -197,6 +208,9 @@ public final class Simulation {
                 }
             }
             rd.messages().forEach(this::send);
+            if (rd.snapshot() != null) {
+                installSnapshot(n, rd.snapshot());
+            }
             if (rd.needsPersist()) {
                 n.store.save(rd.hardState(), rd.entries(), false);
             }
@@ -221,16 +235,61 @@ public final class Simulation {
         rd.messagesAfterPersist().forEach(this::send);
         for (Entry e : rd.committed()) {
             checker.onApply(n.core, e);
+            n.stateHash = SimNode.mix(n.stateHash, e);
             if (e.type() == EntryType.COMMAND) {
                 pending.remove(Long.parseLong(e.data().toStringUtf8()));
             }
         }
         n.core.advance(rd);
+        if (!rd.committed().isEmpty()) {
+            maybeSnapshot(n, rd.committed().get(rd.committed().size() - 1));
+        }
+    }
+
+    /**
+     * The snapshot policy: once {@link SimConfig#snapshotEvery()} entries have been applied since the last snapshot,
+     * save one as of the last applied entry and compact the log through it, less a trailing window.
+     */
+    private void maybeSnapshot(SimNode n, Entry lastApplied) {
+        SimNode.SimSnapshot latest = n.latestSnapshot();
+        long since = lastApplied.index() - (latest == null ? 0 : latest.meta().index());
+        if (cfg.snapshotEvery() == 0 || since < cfg.snapshotEvery()) {
+            return;
+        }
+        SnapshotMeta meta = new SnapshotMeta(lastApplied.index(), lastApplied.term(), n.config.voters(), 8,
+                n.stateHash & 0xFFFF_FFFFL);
+        n.saveSnapshot(new SimNode.SimSnapshot(meta, n.stateHash));
+        n.snapshotsTaken++;
+        n.core.snapshotSaved(meta);
+        long compactThrough = meta.index() - cfg.trailingEntries();
+        if (compactThrough >= n.store.firstIndex()) {
+            checker.check(n.core); // let the checker see the committed entries before they are compacted away
+            n.store.compact(compactThrough);
+            log("node " + n.id + " snapshot at " + meta.index() + ", log compacted through " + compactThrough);
+        }
+    }
+
+    /** Rules 7 and 8 on the driver's side: keep the received snapshot, reset the log to it, restore the state machine. */
+    private void installSnapshot(SimNode n, SnapshotMeta meta) {
+        SimNode.SimSnapshot s = n.received.remove(meta.index());
+        if (s == null || !s.meta().equals(meta)) {
+            throw new IllegalStateException("node " + n.id + " installs snapshot " + meta + " it never received");
+        }
+        n.saveSnapshot(s);
+        n.store.installSnapshot(meta.index(), meta.term());
+        n.stateHash = s.hash();
+        n.snapshotsInstalled++;
+        checker.onRestore(n.id, meta, s.hash());
+        log("node " + n.id + " installed snapshot " + meta.index() + " of term " + meta.term());
     }
 
     private void send(Message m) {
         int from = (int) m.from() - 1;
         int to = (int) m.to() - 1;
+        if (m instanceof InstallSnapshot is) {
+            sendSnapshot(is);
+            return;
+        }
         if ((chaos && rnd.nextDouble() < cfg.lossRate()) || group[from] != group[to]) {
             dropped++;
             return;
@@ -261,6 +320,47 @@ public final class Simulation {
             }
             drive(n);
         });
+    }
+
+    /**
+     * The transfer of a snapshot's data: it takes a while, and is lost like any message — or because either end
+     * crashes or is cut off before it completes. A lost transfer is reported to the leader's core after a timeout.
+     */
+    private void sendSnapshot(InstallSnapshot is) {
+        SimNode leader = nodes.get((int) is.from() - 1);
+        SimNode.SimSnapshot data = leader.snapshots.stream().filter(s -> s.meta().equals(is.meta())).findFirst()
+                .orElseThrow(() -> new IllegalStateException("leader " + leader.id + " sends snapshot " + is.meta()
+                        + " it does not hold"));
+        int leaderEpoch = leader.epoch;
+        boolean lost = (chaos && rnd.nextDouble() < cfg.lossRate()) || group[(int) is.from() - 1] != group[(int) is.to() - 1];
+        long transferTime = 1 + rnd.nextInt(cfg.maxDelay()) + rnd.nextInt(2 * TICK);
+        Runnable reportFailure = () -> at(now + (long) cfg.electionTicks() * TICK, () -> report(leader, leaderEpoch, is, false));
+        if (lost) {
+            dropped++;
+            reportFailure.run();
+            return;
+        }
+        at(now + transferTime, () -> {
+            SimNode n = nodes.get((int) is.to() - 1);
+            if (!n.up || group[(int) is.from() - 1] != group[(int) is.to() - 1]) {
+                dropped++;
+                reportFailure.run();
+                return;
+            }
+            delivered++;
+            n.received.put(is.meta().index(), data);
+            n.core.step(is);
+            drive(n);
+            at(now + 1 + rnd.nextInt(cfg.maxDelay()), () -> report(leader, leaderEpoch, is, true));
+        });
+    }
+
+    /** The leader's driver learns how a snapshot transfer ended (unless it crashed meanwhile). */
+    private void report(SimNode leader, int epoch, InstallSnapshot is, boolean delivered) {
+        if (leader.up && leader.epoch == epoch) {
+            leader.core.reportSnapshot(is.to(), delivered);
+            drive(leader);
+        }
     }
 
     /** Crashes and partitions, at random, during the chaos phase. */
@@ -306,6 +406,10 @@ public final class Simulation {
         }
         n.restart(coreSeed);
         checker.restarted(n.id);
+        SimNode.SimSnapshot s = n.latestSnapshot();
+        if (s != null) {
+            checker.onRestore(n.id, s.meta(), s.hash());
+        }
         log("restart node " + n.id + " " + n.core);
         scheduleTick(n, rnd.nextInt(TICK));
         drive(n);

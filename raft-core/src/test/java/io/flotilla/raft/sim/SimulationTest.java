@@ -30,6 +30,8 @@ class SimulationTest {
         long reads = 0;
         long messages = 0;
         long crashes = 0;
+        long snapshotsTaken = 0;
+        long snapshotsInstalled = 0;
         int[] bySize = new int[6];
         List<String> failures = new ArrayList<>();
         for (int i = 0; i < SCHEDULES; i++) {
@@ -41,6 +43,8 @@ class SimulationTest {
                 reads += r.readsServed();
                 messages += r.messages();
                 crashes += r.crashes();
+                snapshotsTaken += r.snapshotsTaken();
+                snapshotsInstalled += r.snapshotsInstalled();
                 bySize[nodes]++;
             } catch (SimulationFailure f) {
                 failures.add(f.getMessage());
@@ -50,12 +54,14 @@ class SimulationTest {
             }
         }
         System.out.printf("SimulationTest: %d schedules passed (3 nodes: %d, 5 nodes: %d); %d entries committed, "
-                + "%d read indexes checked, %d messages delivered, %d crashes%n", bySize[3] + bySize[5], bySize[3],
-                bySize[5], committed, reads, messages, crashes);
+                + "%d read indexes checked, %d messages delivered, %d crashes, %d snapshots taken, %d installed "
+                + "from a leader%n", bySize[3] + bySize[5], bySize[3], bySize[5], committed, reads, messages, crashes,
+                snapshotsTaken, snapshotsInstalled);
         assertThat(failures).as("failing schedules").isEmpty();
         assertThat(bySize[3] + bySize[5]).isEqualTo(SCHEDULES);
         assertThat(committed).as("the schedules must do real work").isGreaterThan(SCHEDULES * 10L);
         assertThat(reads).as("the schedules must serve reads").isGreaterThan(SCHEDULES * 10L);
+        assertThat(snapshotsInstalled).as("followers must catch up by InstallSnapshot").isGreaterThan(SCHEDULES / 10);
     }
 
     /** Replays one schedule: {@code -Dflotilla.sim.seed=S [-Dflotilla.sim.nodes=N -Dflotilla.sim.brokenRule=R -Dflotilla.sim.trace=true]}. */

@@ -61,6 +61,18 @@ public final class ReplicatedBalance {
         public Payload query(Payload query) {
             return Payload.ofUtf8(Long.toString(balance));
         }
+
+        /** The point-in-time view is the number itself, captured now and written out later. */
+        @Override
+        public io.flotilla.raft.snapshot.SnapshotWriter snapshot() {
+            long captured = balance;
+            return out -> new java.io.DataOutputStream(out).writeLong(captured);
+        }
+
+        @Override
+        public void restore(java.io.InputStream in) throws java.io.IOException {
+            balance = new java.io.DataInputStream(in).readLong();
+        }
     }
 
     /**

@@ -23,7 +23,8 @@ import java.util.zip.CRC32C;
  *                                    "cluster_id"     = frame(8-byte long)   written once
  *                                    "node_id"        = frame(8-byte long)   written once
  *                                    "hard_state"     = frame(HardStateRecord via HardStateCodec), absent = EMPTY
- *                                    "log_start"      = frame(index, term of the last compacted entry), absent = (0, 0)
+ *                                    "log_start"      = frame(index, term of the last compacted entry, or of
+ *                                                      the last entry of an installed snapshot), absent = (0, 0)
  * frame(body) = CRC32C(key || body) as 4 bytes big-endian, then body
  * </pre>
  *
@@ -71,6 +72,9 @@ final class DiskFormat {
     static long indexOf(byte[] key) {
         return key.length == INDEX_KEY_BYTES ? ByteBuffer.wrap(key).getLong() : -1;
     }
+
+    /** Above every entry key: a range delete up to it deletes every entry (no index reaches {@code Long.MAX_VALUE}). */
+    static final byte[] ENTRY_KEYS_END = entryKey(Long.MAX_VALUE);
 
     /** The stored value of an entry. */
     static byte[] entryValue(Entry entry) {
@@ -129,7 +133,10 @@ final class DiskFormat {
         }
     }
 
-    /** Where the retained log starts: the index and term of the last compacted entry (0, 0 if none). */
+    /**
+     * Where the retained log starts: the index and term of the entry before it, the last compacted one or the
+     * last one of an installed snapshot (0, 0 if none).
+     */
     record LogStart(long index, long term) {
         static final LogStart NONE = new LogStart(0, 0);
     }
@@ -139,7 +146,7 @@ final class DiskFormat {
     }
 
     static LogStart decodeLogStart(byte[] value, String where) {
-        String what = "the compaction record 'log_start'";
+        String what = "the log-start record 'log_start'";
         byte[] body = unframe(LOG_START_KEY, value, what, where);
         if (body.length != 16) {
             throw damaged(where, what + " has " + body.length + " bytes, expected 16");

@@ -60,7 +60,8 @@ final class LogRecovery {
     /**
      * The validated contents of the store.
      *
-     * @param logStart  the last compacted entry (index and term), {@link LogStart#NONE} if none
+     * @param logStart  the last compacted entry, or the last entry of an installed snapshot (index and term),
+     *                  {@link LogStart#NONE} if none
      * @param lastIndex the last entry's index, {@code logStart.index()} if the retained log is empty
      * @param terms     the term of every retained entry
      * @param hardState the saved hard state, {@link HardState#EMPTY} if none
@@ -251,11 +252,10 @@ final class LogRecovery {
                 throw DiskFormat.damaged(where, "the hard state's commit index " + hardState.commit()
                         + " is beyond the last entry " + lastIndex + ": committed entries are missing");
             }
-            if (hardState.commit() < logStart.index()) {
-                throw DiskFormat.damaged(where, "the hard state's commit index " + hardState.commit()
-                        + " is below the compacted prefix, which ends at " + logStart.index()
-                        + " (only committed entries are ever compacted)");
-            }
+            // No check that commit >= logStart.index(): compact keeps to committed entries, but an installed
+            // snapshot may end beyond the saved commit index (the store keeps the hard state it was given).
+            // An empty retained log is no damage either (after an installed snapshot, or a compaction of the
+            // whole log): scanLog finds no entry and reports lastIndex == logStart.index().
             return new Recovered(logStart, lastIndex, terms, hardState);
         } catch (RocksDBException e) {
             throw new LogStoreException("cannot open " + where + ": reading it failed: RocksDB reports " + describe(e));

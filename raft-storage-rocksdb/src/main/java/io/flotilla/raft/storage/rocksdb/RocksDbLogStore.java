@@ -28,7 +28,8 @@ import java.util.Objects;
  *
  * <p><b>What it guarantees.</b>
  * <ul>
- *   <li>Every {@code save}, {@code append} and {@code truncateSuffix} is one RocksDB {@code WriteBatch}:
+ *   <li>Every {@code save}, {@code append}, {@code truncateSuffix}, {@code compact} and
+ *       {@code installSnapshot} is one RocksDB {@code WriteBatch}:
  *       after a crash it is there entirely or not at all. A {@code save} with {@code sync = true} returns
  *       only once its batch, and every write before it, is on disk (the WAL is fdatasync'd). Writes are
  *       applied in call order, so after a crash the store holds every durable write and possibly a prefix
@@ -102,7 +103,7 @@ public final class RocksDbLogStore implements LogStore {
 
     /** Invariant: {@code firstIndex == logStart.index() + 1}; {@code firstIndex - 1 <= lastIndex}. */
     private long firstIndex;
-    /** The term of the entry at {@code firstIndex - 1} (the last compacted one); 0 if none was compacted. */
+    /** The term of the entry at {@code firstIndex - 1} (the last compacted one, or a snapshot's last); 0 if none. */
     private long compactedTerm;
     /** Invariant: equals the index of the last entry in RocksDB, or {@code firstIndex - 1} if there is none. */
     private long lastIndex;
@@ -306,47 +307,76 @@ public final class RocksDbLogStore implements LogStore {
     }
 
     /**
-     * Discards entries {@code firstIndex()..throughIndex}, once a snapshot covers them: afterwards
-     * {@code firstIndex() == throughIndex + 1} and {@code term(throughIndex)} still answers. The deletion is
-     * one synced batch (a range delete and the new log start); then RocksDB drops the table files that
-     * hold only deleted entries and compacts the few that straddle the boundary, so the space is returned
-     * now rather than whenever compaction would reach it. That costs disk I/O on the calling thread,
-     * roughly a flush plus the rewrite of the boundary files. A no-op if {@code throughIndex < firstIndex()}.
+     * Discards entries {@code firstIndex()..throughIndex} once a snapshot covers them (Raft paper §7, log
+     * compaction): afterwards {@code firstIndex() == throughIndex + 1} and {@code term(throughIndex)} still
+     * answers. A no-op if {@code throughIndex < firstIndex()}.
      *
-     * <p>Not part of {@link LogStore} yet: the core has no snapshots. Called by whoever takes snapshots,
-     * on the thread that drives the store.
+     * <p>Called by the node's event loop after each snapshot, so it does no work that grows with the log: one
+     * {@code WriteBatch} of a range delete and the new {@code log_start} record, well under a millisecond
+     * whatever the number of entries (docs/storage.md has the measurements). RocksDB's background compaction reclaims
+     * the space; entries still in the memtable are dropped when it is flushed. The batch is not synced: a
+     * crash before the next sync may undo the compaction, which brings the entries back whole, as
+     * {@link LogStore} allows.
      *
      * @throws IllegalArgumentException if {@code throughIndex} is beyond the last entry or the hard
      *                                  state's commit index (only committed entries may be compacted)
      */
-    public void compactPrefix(long throughIndex) {
+    @Override
+    public void compact(long throughIndex) {
         checkUsable();
         if (throughIndex < firstIndex) {
             return;
         }
         if (throughIndex > lastIndex || throughIndex > hardState.commit()) {
-            throw new IllegalArgumentException("compactPrefix(" + throughIndex + ") must be at most lastIndex "
-                    + lastIndex + " and the hard state's commit index " + hardState.commit());
+            throw new IllegalArgumentException("compact(" + throughIndex + ") must be at most lastIndex " + lastIndex
+                    + " and the hard state's commit index " + hardState.commit());
         }
         long term = terms.termAt(throughIndex);
-        byte[] end = DiskFormat.entryKey(throughIndex + 1);
-        try (WriteBatch batch = new WriteBatch()) {
-            batch.deleteRange(database.entriesCf(), DiskFormat.entryKey(firstIndex), end);
-            batch.put(database.metaCf(), DiskFormat.LOG_START_KEY, DiskFormat.logStartValue(new LogStart(throughIndex, term)));
-            // Synced: the file deletion below is durable at once, so the record of it must be too.
-            db.write(database.settings().syncWrite, batch);
-        } catch (RocksDBException e) {
-            throw fail("compacting entries [" + firstIndex + ", " + throughIndex + "]", e);
-        }
+        writeLogStart(new LogStart(throughIndex, term), DiskFormat.entryKey(throughIndex + 1),
+                "compacting entries [" + firstIndex + ", " + throughIndex + "]");
         terms.compactThrough(throughIndex);
         firstIndex = throughIndex + 1;
         compactedTerm = term;
-        try {
-            byte[] begin = DiskFormat.entryKey(0);
-            db.deleteFilesInRanges(database.entriesCf(), List.of(begin, end), false);
-            db.compactRange(database.entriesCf(), begin, end);
+    }
+
+    /**
+     * Replaces the whole log by an empty one that follows the snapshot ending at ({@code index}, {@code term})
+     * (Figure 13, InstallSnapshot receiver rule 7: "discard the entire log"), whether {@code index} is below,
+     * inside or beyond the current log; the hard state is kept. One {@code WriteBatch}, a range delete of every
+     * entry key and the new {@code log_start} record, so a crash leaves the old log or the new one, never a
+     * mix; not synced (durable at the next sync, as {@link LogStore} allows). Like {@link #compact}, it costs
+     * the same whatever the size of the log, and RocksDB's background compaction reclaims the space.
+     *
+     * @throws IllegalArgumentException if {@code index} or {@code term} is not positive
+     */
+    @Override
+    public void installSnapshot(long index, long term) {
+        checkUsable();
+        if (index <= 0 || term <= 0) {
+            throw new IllegalArgumentException("installSnapshot: the snapshot's index and term must be > 0, were "
+                    + index + " and " + term);
+        }
+        writeLogStart(new LogStart(index, term), DiskFormat.ENTRY_KEYS_END,
+                "installing the snapshot ending at index " + index + ", term " + term);
+        terms.clear();
+        firstIndex = index + 1;
+        lastIndex = index;
+        compactedTerm = term;
+    }
+
+    /**
+     * Writes one unsynced batch: a range delete of every entry key from index 0 up to {@code end} (exclusive),
+     * and {@code logStart}. Both column families are in the batch, so a crash keeps both or neither (RocksDB
+     * syncs the write-ahead log before it records the flush of one column family while the other may still
+     * need that log).
+     */
+    private void writeLogStart(LogStart logStart, byte[] end, String what) {
+        try (WriteBatch batch = new WriteBatch()) {
+            batch.deleteRange(database.entriesCf(), DiskFormat.entryKey(0), end);
+            batch.put(database.metaCf(), DiskFormat.LOG_START_KEY, DiskFormat.logStartValue(logStart));
+            db.write(database.settings().bufferedWrite, batch);
         } catch (RocksDBException e) {
-            throw fail("reclaiming the space of entries up to " + throughIndex, e);
+            throw fail(what, e);
         }
     }
 

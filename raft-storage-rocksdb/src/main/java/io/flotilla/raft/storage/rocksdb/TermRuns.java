@@ -16,7 +16,9 @@ import java.util.Arrays;
  * </pre>
  * is held as {@code starts = [5, 7, 10], terms = [1, 3, 4], last = 10}. {@code termAt(8)} finds the last
  * start {@code <= 8}, which is 7, and answers 3. {@code truncateFrom(8)} leaves {@code starts = [5, 7],
- * last = 7}; appending index 8 with term 5 then adds the run {@code (8, 5)}.
+ * last = 7}; appending index 8 with term 5 then adds the run {@code (8, 5)}. {@code compactThrough(7)} leaves
+ * {@code starts = [8], terms = [5]}; {@code clear()} (a snapshot installed) leaves no run at all, and the next
+ * append may start anywhere.
  *
  * <p>Not thread-safe; owned by the store, used on the store's (single) calling thread.
  */
@@ -82,6 +84,12 @@ final class TermRuns {
         int i = Arrays.binarySearch(starts, 0, size, index);
         size = i >= 0 ? i : -i - 1; // drop every run that starts at or after index
         last = index - 1;
+    }
+
+    /** Forgets every entry: the log is empty (after a snapshot was installed), and any index and term may follow. */
+    void clear() {
+        size = 0;
+        last = 0;
     }
 
     /** Forgets the entries up to and including {@code index}. */

@@ -16,13 +16,17 @@ import java.util.SplittableRandom;
  *
  * <p>Protocol on stdout, one line each, flushed at once: {@code opening} before the store is opened;
  * {@code open} after; {@code write <seq> <start> <count> <term> <commit> <sync> end} <em>before</em> each
- * {@code save} (every entry of a batch has the same term; the hard state is {@code (term, 1, commit)}); and
- * {@code ack <seq> end} after a synced {@code save} returned, i.e. once the batch is durable. The trailing
- * {@code end} lets the parent ignore a line cut short by the kill.
+ * {@code save} (every entry of a batch has the same term; the hard state is {@code (term, 1, commit)});
+ * {@code compact <seq> <through> end} before a {@code compact(through)}; {@code snapshot <seq> <index> <term> end}
+ * before an {@code installSnapshot(index, term)}; and {@code ack <seq> end} after a synced {@code save}
+ * returned, i.e. once the batch, and every write before it, is durable. The trailing {@code end} lets the
+ * parent ignore a line cut short by the kill.
  *
  * <p>The writes look like Raft's: terms never decrease; a new term may overwrite the log after the commit
  * index (a new leader replacing an uncommitted suffix); the commit index never passes a durable entry
- * and never decreases. Arguments: {@code <dir> <seed> <maxMillis>}.
+ * and never decreases; compactions stay within the commit index (a snapshot holds only committed state);
+ * a snapshot from the leader ends at or after the commit index, inside this log or beyond it. Arguments:
+ * {@code <dir> <seed> <maxMillis>}.
  */
 public final class CrashTestWriter {
     static final RocksDbLogStore.Options OPTIONS = RocksDbLogStore.Options.of(42, 3);
@@ -56,10 +60,30 @@ public final class CrashTestWriter {
             long commit = store.hardState().commit();
             long durable = last; // the parent's reopen flushed everything that survived
             for (int seq = 0; seq < MAX_WRITES && System.nanoTime() < deadline; seq++) {
+                int kind = seq == 0 ? -1 : random.nextInt(32);
+                if (kind == 0) { // a snapshot from the leader replaces the whole log (Figure 13, rule 7)
+                    long index = last > commit + 1 && random.nextBoolean()
+                            ? commit + 1 + random.nextLong(last - commit - 1)  // inside: entries after it must go too
+                            : last + 1 + random.nextLong(40);                  // beyond: a follower far behind
+                    term += random.nextInt(2);
+                    out.println("snapshot " + seq + " " + index + " " + term + " end");
+                    out.flush();
+                    store.installSnapshot(index, term);
+                    last = index;
+                    durable = Math.min(durable, index);
+                    continue;
+                }
+                if (kind <= 2 && commit >= store.firstIndex()) { // a snapshot taken here: compact what it covers
+                    long through = store.firstIndex() + random.nextLong(commit - store.firstIndex() + 1);
+                    out.println("compact " + seq + " " + through + " end");
+                    out.flush();
+                    store.compact(through);
+                    continue;
+                }
                 long start = last + 1;
                 if (seq == 0 || random.nextInt(8) == 0) { // a new leader: maybe replace an uncommitted suffix
                     term++;
-                    start = commit + 1 + random.nextLong(last - commit + 1);
+                    start = Math.max(store.firstIndex(), commit + 1 + random.nextLong(last - commit + 1));
                 }
                 int count = 1 + random.nextInt(MAX_BATCH);
                 boolean sync = random.nextInt(3) != 0;

@@ -156,6 +156,68 @@ class RocksDbLogStoreCorruptionTest {
         assertOpenFails("it is in format version 2, and this version of Flotilla reads format 1");
     }
 
+    // ---------------------------------------------------------------- the log start: compaction and snapshots
+
+    /** {@link #writeLog}, then the snapshot ending at (30, 3) installed over it, synced and closed. */
+    private void writeLogAndInstallSnapshot() {
+        writeLog();
+        try (RocksDbLogStore store = RocksDbLogStore.open(dir, OPTIONS)) {
+            store.installSnapshot(30, 3);
+            store.sync();
+        }
+    }
+
+    @Test
+    void anInstalledSnapshotBeyondTheCommitIndexIsNoDamage() {
+        writeLogAndInstallSnapshot(); // the hard state's commit index, 15, stays below the log start
+        try (RocksDbLogStore store = RocksDbLogStore.open(dir, OPTIONS)) {
+            assertThat(store.firstIndex()).isEqualTo(31);
+            assertThat(store.lastIndex()).isEqualTo(30);
+            assertThat(store.hardState()).isEqualTo(new HardState(2, 1, 15));
+        }
+    }
+
+    @Test
+    void aDamagedLogStartRecordIsReported() throws Exception {
+        writeLogAndInstallSnapshot();
+        try (RawStore raw = new RawStore(dir)) {
+            byte[] value = raw.get(raw.meta, DiskFormat.LOG_START_KEY);
+            value[value.length - 1] ^= 0x01;
+            raw.put(raw.meta, DiskFormat.LOG_START_KEY, value);
+        }
+        assertOpenFails("is damaged", "the log-start record 'log_start' fails its CRC32C check");
+    }
+
+    @Test
+    void aLogStartWithAnIndexButNoTermIsReported() throws Exception {
+        writeLogAndInstallSnapshot();
+        try (RawStore raw = new RawStore(dir)) {
+            raw.put(raw.meta, DiskFormat.LOG_START_KEY, DiskFormat.logStartValue(new DiskFormat.LogStart(30, 0)));
+        }
+        assertOpenFails("the log-start record 'log_start' names index 30 with term 0");
+    }
+
+    @Test
+    void aLostLogStartRecordIsReportedAsAGapBeforeTheEntries() throws Exception {
+        writeLogAndInstallSnapshot();
+        try (RocksDbLogStore store = RocksDbLogStore.open(dir, OPTIONS)) {
+            store.save(new HardState(3, 1, 31), LogStoreContract.entries(31, 33, 3), true);
+        }
+        try (RawStore raw = new RawStore(dir)) {
+            raw.delete(raw.meta, DiskFormat.LOG_START_KEY);
+        }
+        assertOpenFails("the log has a gap: entries 1..30 are missing (the entry after 0 is 31)");
+    }
+
+    @Test
+    void anEntryBelowTheLogStartIsReported() throws Exception {
+        writeLogAndInstallSnapshot();
+        try (RawStore raw = new RawStore(dir)) {
+            raw.put(raw.entries, DiskFormat.entryKey(12), DiskFormat.entryValue(Entry.command(12, 2, Payload.ofUtf8("e12"))));
+        }
+        assertOpenFails("the entry at index 12 lies in the compacted prefix, which ends at 30");
+    }
+
     // ---------------------------------------------------------------- identity
 
     @Test

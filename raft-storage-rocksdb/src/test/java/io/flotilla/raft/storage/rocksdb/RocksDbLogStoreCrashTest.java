@@ -33,7 +33,9 @@ import static org.assertj.core.api.Assertions.fail;
  * its writes running on regardless), reopens the store and requires that it holds exactly the state after
  * some prefix of the announced writes that includes every acknowledged one: every acknowledged entry
  * present and intact, no batch in part, no entry that was never written, the hard state that went with
- * the batch. The next child continues on the same store, so later runs also crash during recovery flushes
+ * the batch. Some writes are prefix compactions and snapshot installs, each one batch too: the store must
+ * start where the last one in the prefix left it, with none of the discarded entries back and none of a
+ * replaced log mixed with its replacement. The next child continues on the same store, so later runs also crash during recovery flushes
  * and compactions of what earlier ones wrote.
  *
  * <p>A SIGKILL leaves what the process had written in the OS page cache, so this is not a power-loss
@@ -51,32 +53,67 @@ class RocksDbLogStoreCrashTest {
     @TempDir
     Path root;
 
-    /** The log a sequence of writes produces: the term at every index, and the hard state. */
+    /** The log a sequence of writes produces: where it starts, the term at every index, and the hard state. */
     private static final class Model {
-        long[] terms = new long[1024]; // terms[i] = term of index i; index 0 unused
+        /** {@code terms[i]} = the term of index i, for {@code first - 1 <= i <= last}; {@code terms[0] = 0}. */
+        long[] terms = new long[1024];
+        long first = 1;
         long last;
         HardState hardState = HardState.EMPTY;
 
         Model copy() {
             Model m = new Model();
             m.terms = terms.clone();
+            m.first = first;
             m.last = last;
             m.hardState = hardState;
             return m;
         }
 
         void apply(Write w) {
-            long end = w.start + w.count - 1;
-            if (end >= terms.length) {
-                terms = Arrays.copyOf(terms, (int) Math.max(terms.length * 2L, end + 1));
+            if (w instanceof Save save) {
+                long end = save.start() + save.count() - 1;
+                reserve(end);
+                Arrays.fill(terms, (int) save.start(), (int) end + 1, save.term());
+                last = end;
+                hardState = new HardState(save.term(), 1, save.commit());
+            } else if (w instanceof Compact compact) {
+                first = Math.max(first, compact.through() + 1);
+            } else if (w instanceof Install install) { // the whole log goes; the hard state stays
+                reserve(install.index());
+                terms[(int) install.index()] = install.term();
+                first = install.index() + 1;
+                last = install.index();
             }
-            Arrays.fill(terms, (int) w.start, (int) end + 1, w.term);
-            last = end;
-            hardState = new HardState(w.term, 1, w.commit);
+        }
+
+        private void reserve(long index) {
+            if (index >= terms.length) {
+                terms = Arrays.copyOf(terms, (int) Math.max(terms.length * 2L, index + 1));
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "entries " + first + ".." + last + " after term " + terms[(int) first - 1] + ", " + hardState;
         }
     }
 
-    private record Write(int seq, long start, long count, long term, long commit, boolean sync) {
+    /** A write the child announced, in the order it made them: {@code seq} counts them from 0 in each run. */
+    private sealed interface Write permits Save, Compact, Install {
+        int seq();
+    }
+
+    /** {@code save(new HardState(term, 1, commit), entries [start, start + count) of term, sync)}. */
+    private record Save(int seq, long start, long count, long term, long commit, boolean sync) implements Write {
+    }
+
+    /** {@code compact(through)}, unsynced. */
+    private record Compact(int seq, long through) implements Write {
+    }
+
+    /** {@code installSnapshot(index, term)}, unsynced. */
+    private record Install(int seq, long index, long term) implements Write {
     }
 
     @Test
@@ -91,23 +128,27 @@ class RocksDbLogStoreCrashTest {
         int tornTails = 0;
         long entryChecks = 0;
         long acknowledged = 0;
+        long compactions = 0;
+        long installs = 0;
         for (int run = 0; run < runs; run++) {
             String context = "run " + run + " (seed " + seed + ")";
             int acksBeforeKill = random.nextInt(-1, MAX_ACKS_BEFORE_KILL + 1); // -1: kill while it opens the store
             ChildRun child = runAndKillChild(dir, random.nextLong(), acksBeforeKill, root.resolve("child-" + run + ".err"), context);
             kills += child.killed() ? 1 : 0;
             acknowledged += child.acks();
+            compactions += child.writes().stream().filter(w -> w instanceof Compact).count();
+            installs += child.writes().stream().filter(w -> w instanceof Install).count();
 
             RocksDbLogStore store = reopenAfterCrash(dir, context);
             tornTails += store.repairedTornTail() ? 1 : 0;
             try (store) {
                 model = checkIsAPrefixState(store, model, child.writes(), child.lastAcked(), context);
-                entryChecks += store.lastIndex();
+                entryChecks += store.lastIndex() - store.firstIndex() + 1;
             }
         }
-        System.out.println("crash test: " + kills + " kills, " + acknowledged + " acknowledged writes, " + tornTails
-                + " torn WAL tails repaired, " + entryChecks + " entries read back and checked, final log "
-                + model.last + " entries");
+        System.out.println("crash test: " + kills + " kills, " + acknowledged + " acknowledged writes, " + compactions
+                + " compactions and " + installs + " snapshot installs announced, " + tornTails + " torn WAL tails repaired, "
+                + entryChecks + " entries read back and checked, final log: " + model);
         assertThat(kills).isEqualTo(runs);
     }
 
@@ -150,8 +191,14 @@ class RocksDbLogStoreCrashTest {
             if (line.equals("opening")) {
                 opening = true;
             } else if (f[0].equals("write") && f.length == 8 && f[7].equals("end")) {
-                writes.add(new Write(Integer.parseInt(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
+                writes.add(new Save(Integer.parseInt(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
                         Long.parseLong(f[4]), Long.parseLong(f[5]), Boolean.parseBoolean(f[6])));
+                assertThat(writes.get(writes.size() - 1).seq()).as(context).isEqualTo(writes.size() - 1);
+            } else if (f[0].equals("compact") && f.length == 4 && f[3].equals("end")) {
+                writes.add(new Compact(Integer.parseInt(f[1]), Long.parseLong(f[2])));
+                assertThat(writes.get(writes.size() - 1).seq()).as(context).isEqualTo(writes.size() - 1);
+            } else if (f[0].equals("snapshot") && f.length == 5 && f[4].equals("end")) {
+                writes.add(new Install(Integer.parseInt(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3])));
                 assertThat(writes.get(writes.size() - 1).seq()).as(context).isEqualTo(writes.size() - 1);
             } else if (f[0].equals("ack") && f.length == 3 && f[2].equals("end")) {
                 lastAcked = Integer.parseInt(f[1]);
@@ -200,18 +247,19 @@ class RocksDbLogStoreCrashTest {
                 checkEveryEntryIntact(store, candidate, context);
                 return candidate;
             }
-            tried.add("after write " + j + ": last " + candidate.last + ", " + candidate.hardState);
+            tried.add("after write " + j + ": " + candidate);
         }
-        throw new AssertionError(context + ": the reopened store (last " + store.lastIndex() + ", " + store.hardState()
+        throw new AssertionError(context + ": the reopened store (entries " + store.firstIndex() + ".." + store.lastIndex()
+                + ", " + store.hardState()
                 + ") is not the state after any prefix of the writes that includes the last acknowledged one ("
                 + lastAcked + "); candidates: " + tried);
     }
 
     private static boolean matches(RocksDbLogStore store, Model m) {
-        if (store.lastIndex() != m.last || !store.hardState().equals(m.hardState)) {
+        if (store.firstIndex() != m.first || store.lastIndex() != m.last || !store.hardState().equals(m.hardState)) {
             return false;
         }
-        for (long i = 1; i <= m.last; i++) {
+        for (long i = m.first - 1; i <= m.last; i++) {
             if (store.term(i) != m.terms[(int) i]) {
                 return false;
             }

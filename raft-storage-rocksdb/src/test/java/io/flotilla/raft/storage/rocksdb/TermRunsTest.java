@@ -31,6 +31,21 @@ class TermRunsTest {
     }
 
     @Test
+    void afterClearAnyIndexAndTermMayFollow() {
+        TermRuns runs = new TermRuns();
+        runs.append(1, 5);
+        runs.append(2, 5);
+        runs.clear();
+        assertThat(runs.isEmpty()).isTrue();
+        runs.append(40, 3);
+        assertThat(runs.termAt(40)).isEqualTo(3);
+        assertThatThrownBy(() -> runs.termAt(2)).isInstanceOf(IllegalStateException.class);
+        runs.clear();
+        runs.append(1, 1);
+        assertThat(runs.runs()).isEqualTo(1);
+    }
+
+    @Test
     void aDecreasingTermOrAGapCannotBeAppended() {
         TermRuns runs = new TermRuns();
         runs.append(1, 2);
@@ -48,7 +63,7 @@ class TermRunsTest {
             List<Long> oracle = new ArrayList<>();
             long term = 1;
             for (int op = 0; op < 60; op++) {
-                int kind = random.nextInt(10);
+                int kind = random.nextInt(11);
                 long last = first + oracle.size() - 1;
                 if (kind < 6) {
                     term += random.nextInt(3) == 0 ? 1 + random.nextInt(3) : 0;
@@ -60,6 +75,10 @@ class TermRunsTest {
                     long from = random.nextLong(first, last + 2);
                     runs.truncateFrom(from);
                     oracle.subList((int) (from - first), oracle.size()).clear();
+                } else if (kind == 10) { // a snapshot installed: nothing held, the log may go on from anywhere
+                    runs.clear();
+                    oracle.clear();
+                    first = Math.max(1, last + 1 + random.nextInt(-5, 20));
                 } else if (!oracle.isEmpty()) {
                     long through = random.nextLong(first, last + 1);
                     runs.compactThrough(through);

@@ -20,8 +20,9 @@ import java.util.TreeMap;
  * @param peers                 every other member's id and address. Kept in id order; an entry for {@code nodeId}
  *                              itself is dropped, so every node can be given the same map. Addresses may be
  *                              unresolved: they are resolved at each connection attempt.
- * @param maxFrameBytes         the largest encoded message accepted or sent, in bytes. Default 16 MiB; it must
- *                              exceed the node's {@code maxAppendBytes} (1 MiB by default) plus a little framing.
+ * @param maxFrameBytes         the largest encoded message accepted or sent, in bytes: 1 KiB to 1 GiB. Default
+ *                              16 MiB; it must exceed the node's {@code maxAppendBytes} (1 MiB by default) and the
+ *                              size of a snapshot chunk's data, plus a little framing (a few hundred bytes at most).
  *                              Each connection may buffer up to this much while a frame arrives.
  * @param outboundQueueCapacity messages queued per peer while its connection is down or busy; beyond that new
  *                              messages are dropped and counted (Raft resends). Default 1,024.
@@ -39,6 +40,11 @@ public record NettyTransportConfig(String clusterId, long nodeId, InetSocketAddr
                                    Duration handshakeTimeout, int ioThreads, TlsConfig tls) {
     /** Below this a frame could not hold a handshake or a useful message. */
     public static final int MIN_FRAME_BYTES = 1024;
+    /**
+     * The largest {@code maxFrameBytes}: 1 GiB. Each connection may buffer a whole frame, and the frame decoder's
+     * limit (this plus the 4-byte length) must stay a positive {@code int}.
+     */
+    public static final int MAX_FRAME_BYTES = 1 << 30;
     /** The encoding's limit for one cluster id, in UTF-8 bytes. */
     public static final int MAX_CLUSTER_ID_BYTES = 255;
 
@@ -72,6 +78,10 @@ public record NettyTransportConfig(String clusterId, long nodeId, InetSocketAddr
         peers = Collections.unmodifiableMap(others);
         if (maxFrameBytes < MIN_FRAME_BYTES) {
             throw new IllegalArgumentException("maxFrameBytes must be >= " + MIN_FRAME_BYTES + ", was "
+                    + maxFrameBytes);
+        }
+        if (maxFrameBytes > MAX_FRAME_BYTES) {
+            throw new IllegalArgumentException("maxFrameBytes must be <= " + MAX_FRAME_BYTES + " (1 GiB), was "
                     + maxFrameBytes);
         }
         if (outboundQueueCapacity < 1) {

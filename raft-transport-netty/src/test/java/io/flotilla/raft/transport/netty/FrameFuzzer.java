@@ -5,14 +5,18 @@ import io.flotilla.raft.codec.MessageCodec;
 import io.flotilla.raft.log.Entry;
 import io.flotilla.raft.log.EntryType;
 import io.flotilla.raft.log.Payload;
+import io.flotilla.raft.log.SnapshotMeta;
 import io.flotilla.raft.message.AppendEntries;
 import io.flotilla.raft.message.AppendResponse;
 import io.flotilla.raft.message.ForwardProposal;
 import io.flotilla.raft.message.ForwardProposalResponse;
+import io.flotilla.raft.message.InstallSnapshot;
 import io.flotilla.raft.message.Message;
 import io.flotilla.raft.message.ReadIndexRequest;
 import io.flotilla.raft.message.ReadIndexResponse;
 import io.flotilla.raft.message.RequestVote;
+import io.flotilla.raft.message.SnapshotChunk;
+import io.flotilla.raft.message.SnapshotChunkAck;
 import io.flotilla.raft.message.VoteResponse;
 import io.netty.buffer.Unpooled;
 
@@ -135,7 +139,9 @@ final class FrameFuzzer {
         }
         long term = random.nextInt(4) == 0 ? Long.MAX_VALUE : random.nextInt(1000);
         long index = random.nextInt(1000);
-        return switch (random.nextInt(8)) {
+        SnapshotMeta meta = new SnapshotMeta(1 + index, Math.max(1, term), List.of(1L, 2L, 3L),
+                random.nextInt(4096), random.nextInt() & 0xFFFF_FFFFL);
+        return switch (random.nextInt(11)) {
             case 0 -> new RequestVote(1, from, to, term, index, random.nextInt(100));
             case 1 -> new VoteResponse(1, from, to, term, random.nextBoolean());
             case 2 -> {
@@ -155,8 +161,17 @@ final class FrameFuzzer {
                     random.nextInt(4));
             case 6 -> new ForwardProposal(1, from, to, term, random.nextInt(1000),
                     List.of(Payload.copyOf(randomBytes(1 + random.nextInt(32)))));
-            default -> new ForwardProposalResponse(1, from, to, term, random.nextInt(1000),
+            case 7 -> new ForwardProposalResponse(1, from, to, term, random.nextInt(1000),
                     ForwardProposalResponse.Outcome.NOT_LEADER, 0, 0, 0, random.nextInt(4));
+            case 8 -> new InstallSnapshot(1, from, to, term, meta);
+            case 9 -> {
+                int offset = random.nextInt((int) meta.sizeBytes() + 1);
+                byte[] data = randomBytes(random.nextInt(Math.min(64, (int) meta.sizeBytes() - offset) + 1));
+                yield new SnapshotChunk(1, from, to, term, meta, offset, Payload.copyOf(data),
+                        random.nextInt() & 0xFFFF_FFFFL);
+            }
+            default -> new SnapshotChunkAck(1, from, to, term, meta.index(), meta.term(), random.nextInt(4096),
+                    SnapshotChunkAck.Status.values()[random.nextInt(SnapshotChunkAck.Status.values().length)]);
         };
     }
 

@@ -1,7 +1,10 @@
 package io.flotilla.raft.transport.netty;
 
+import io.flotilla.raft.log.Payload;
+import io.flotilla.raft.log.SnapshotMeta;
 import io.flotilla.raft.message.Message;
 import io.flotilla.raft.message.ReadIndexRequest;
+import io.flotilla.raft.message.SnapshotChunk;
 import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.Constructor;
@@ -51,6 +54,56 @@ class NettyTransportTest {
     }
 
     @Test
+    void aSnapshotChunkOfOneMebibyteFitsTheDefaultFrameAndOneAboveMaxFrameBytesIsDroppedAndCounted() {
+        Map<Long, String> addresses = TestCluster.freeAddresses(2);
+        ConcurrentLinkedQueue<Message> received = new ConcurrentLinkedQueue<>();
+        try (NettyTransport one = new NettyTransport(NettyTransportConfig.of("c", 1, addresses.get(1L), addresses));
+             NettyTransport two = new NettyTransport(NettyTransportConfig.of("c", 2, addresses.get(2L), addresses))) {
+            one.start(m -> { });
+            two.start(received::add);
+            await().atMost(WAIT).until(() -> one.stats().connectionsOpened() == 1);
+            int max = one.config().maxFrameBytes();
+            Message chunk = chunk(1 << 20);
+            Message tooLarge = chunk(max);  // max bytes of data plus the header: above max
+            Message after = new ReadIndexRequest(1, 1, 2, 1, 7);
+            one.send(chunk);
+            one.send(tooLarge);
+            one.send(after);
+            await().atMost(WAIT).until(() -> received.size() == 2);
+            assertThat(List.copyOf(received)).containsExactly(chunk, after);
+            assertThat(one.stats().droppedTooLarge()).isEqualTo(1);
+            assertThat(two.stats().oversizedFrames()).isZero();
+        }
+    }
+
+    private static SnapshotChunk chunk(int bytes) {
+        byte[] data = new byte[bytes];
+        new java.util.Random(bytes).nextBytes(data);
+        SnapshotMeta meta = new SnapshotMeta(10, 2, List.of(1L, 2L, 3L), 64L << 20, 0xFFFF_FFFFL);
+        return new SnapshotChunk(1, 1, 2, 2, meta, 0, Payload.copyOf(data), 0xFFFF_FFFFL);
+    }
+
+    @Test
+    void theLargestAllowedFrameLimitStillAcceptsConnections() {
+        Map<Long, String> addresses = TestCluster.freeAddresses(2);
+        ConcurrentLinkedQueue<Message> received = new ConcurrentLinkedQueue<>();
+        int largest = NettyTransportConfig.MAX_FRAME_BYTES;
+        try (NettyTransport one = new NettyTransport(NettyTransportConfig.of("c", 1, addresses.get(1L), addresses)
+                .withMaxFrameBytes(largest));
+             NettyTransport two = new NettyTransport(NettyTransportConfig.of("c", 2, addresses.get(2L), addresses)
+                     .withMaxFrameBytes(largest))) {
+            one.start(m -> { });
+            two.start(received::add);
+            await().atMost(WAIT).until(() -> one.stats().connectionsOpened() == 1);
+            one.send(new ReadIndexRequest(1, 1, 2, 1, 7));
+            await().atMost(WAIT).until(() -> received.size() == 1);
+            one.send(chunk(64 << 10));  // larger than a handshake frame: needs the message frame decoder
+            await().atMost(WAIT).until(() -> received.size() == 2);
+            assertThat(one.stats().connectionsOpened()).as("the connection stayed up").isEqualTo(1);
+        }
+    }
+
+    @Test
     void startingTwiceOrOnABusyPortFailsWithTheAddress() {
         Map<Long, String> addresses = TestCluster.freeAddresses(1);
         try (NettyTransport one = new NettyTransport(NettyTransportConfig.of("c", 1, addresses.get(1L), Map.of()));
@@ -80,6 +133,8 @@ class NettyTransportTest {
         assertThatThrownBy(() -> NettyTransportConfig.of("c", 1, "127.0.0.1:x", Map.of()))
                 .hasMessageContaining("listenAddress must be host:port with a numeric port");
         assertThatThrownBy(() -> ok.withMaxFrameBytes(100)).hasMessageContaining("maxFrameBytes must be >= 1024");
+        assertThatThrownBy(() -> ok.withMaxFrameBytes(Integer.MAX_VALUE))
+                .hasMessageContaining("maxFrameBytes must be <= " + NettyTransportConfig.MAX_FRAME_BYTES);
         assertThatThrownBy(() -> ok.withOutboundQueueCapacity(0)).hasMessageContaining("outboundQueueCapacity");
         assertThatThrownBy(() -> ok.withReconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
                 .hasMessageContaining("reconnectBackoffMax must be >= reconnectBackoffMin");
