@@ -13,7 +13,9 @@ import io.flotilla.raft.core.Role;
  * @param lastIndex   the index of the last entry in its log
  * @param applied     the highest index its state machine has applied
  * @param running     false once the node has closed or stopped on an error
+ * @param firstIndex  the index of the first entry still in its log (entries before it were compacted, §7)
+ * @param snapshotIndex the last index covered by its newest snapshot, or 0 if it has none
  */
 public record NodeStatus(long id, Role role, long term, long leaderId, long commitIndex, long lastIndex,
-                         long applied, boolean running) {
+                         long applied, boolean running, long firstIndex, long snapshotIndex) {
 }

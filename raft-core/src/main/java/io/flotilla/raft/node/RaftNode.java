@@ -269,7 +269,7 @@ public final class RaftNode implements AutoCloseable {
     public NodeStatus status() {
         NodeStatus s = loopStatus;
         return new NodeStatus(s.id(), s.role(), s.term(), s.leaderId(), s.commitIndex(), s.lastIndex(),
-                applier.appliedIndex(), running);
+                applier.appliedIndex(), running, s.firstIndex(), s.snapshotIndex());
     }
 
     /** Registers a listener for role, term and leader changes (called on the apply thread). */
@@ -579,7 +579,7 @@ public final class RaftNode implements AutoCloseable {
         long term = core.term();
         long leader = core.leaderId();
         loopStatus = new NodeStatus(id(), role, term, leader, core.commitIndex(), core.lastIndex(),
-                applier.appliedIndex(), running);
+                applier.appliedIndex(), running, core.firstIndex(), core.snapshot() == null ? 0 : core.snapshot().index());
         if (role != lastRole || term != lastTerm) {
             applier.execute(() -> notifyListeners(l -> l.onRoleChange(role, term)));
         }
