@@ -6,6 +6,7 @@ import io.flotilla.raft.log.LogStore;
 import io.flotilla.raft.log.Payload;
 import io.flotilla.raft.log.SnapshotMeta;
 import io.flotilla.raft.snapshot.FileSnapshotStore;
+import io.flotilla.raft.snapshot.ForwardingSnapshotStore;
 import io.flotilla.raft.snapshot.IncomingSnapshot;
 import io.flotilla.raft.snapshot.InMemorySnapshotStore;
 import io.flotilla.raft.snapshot.SnapshotStore;
@@ -22,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -247,33 +247,17 @@ class SnapshotNodeTest {
     }
 
     /** A snapshot store that signals once a transfer into it has written some data. */
-    private static final class ObservedStore implements SnapshotStore {
-        private final SnapshotStore delegate;
+    private static final class ObservedStore extends ForwardingSnapshotStore {
         private final CompletableFuture<Void> receiving;
 
         ObservedStore(SnapshotStore delegate, CompletableFuture<Void> receiving) {
-            this.delegate = delegate;
+            super(delegate);
             this.receiving = receiving;
         }
 
         @Override
-        public Optional<SnapshotMeta> latest() {
-            return delegate.latest();
-        }
-
-        @Override
-        public SnapshotMeta save(long index, long term, List<Long> voters, SnapshotWriter writer) throws IOException {
-            return delegate.save(index, term, voters, writer);
-        }
-
-        @Override
-        public InputStream open(SnapshotMeta meta, long offset) throws IOException {
-            return delegate.open(meta, offset);
-        }
-
-        @Override
         public IncomingSnapshot receive(SnapshotMeta meta) throws IOException {
-            IncomingSnapshot in = delegate.receive(meta);
+            IncomingSnapshot in = super.receive(meta);
             return new IncomingSnapshot() {
                 @Override
                 public SnapshotMeta meta() {
@@ -304,21 +288,6 @@ class SnapshotNodeTest {
                     // like a crash: the partial data stays where it is
                 }
             };
-        }
-
-        @Override
-        public void install(SnapshotMeta meta) throws IOException {
-            delegate.install(meta);
-        }
-
-        @Override
-        public void discardReceived() {
-            delegate.discardReceived();
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }

@@ -218,50 +218,15 @@ public final class NodeSimulation {
     }
 
     /** Counts the snapshots nodes install from a leader. */
-    private final class CountingSnapshots implements io.flotilla.raft.snapshot.SnapshotStore {
-        private final io.flotilla.raft.snapshot.SnapshotStore delegate;
-
+    private final class CountingSnapshots extends io.flotilla.raft.snapshot.ForwardingSnapshotStore {
         CountingSnapshots(io.flotilla.raft.snapshot.SnapshotStore delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public java.util.Optional<io.flotilla.raft.log.SnapshotMeta> latest() {
-            return delegate.latest();
-        }
-
-        @Override
-        public io.flotilla.raft.log.SnapshotMeta save(long index, long term, List<Long> voters,
-                                                     io.flotilla.raft.snapshot.SnapshotWriter writer)
-                throws java.io.IOException {
-            return delegate.save(index, term, voters, writer);
-        }
-
-        @Override
-        public java.io.InputStream open(io.flotilla.raft.log.SnapshotMeta meta, long offset) throws java.io.IOException {
-            return delegate.open(meta, offset);
-        }
-
-        @Override
-        public io.flotilla.raft.snapshot.IncomingSnapshot receive(io.flotilla.raft.log.SnapshotMeta meta)
-                throws java.io.IOException {
-            return delegate.receive(meta);
+            super(delegate);
         }
 
         @Override
         public void install(io.flotilla.raft.log.SnapshotMeta meta) throws java.io.IOException {
-            delegate.install(meta);
+            super.install(meta);
             snapshotsInstalled++;
-        }
-
-        @Override
-        public void discardReceived() {
-            delegate.discardReceived();
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 
