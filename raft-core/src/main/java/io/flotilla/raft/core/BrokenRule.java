@@ -19,5 +19,10 @@ public enum BrokenRule {
     /** Skip §5.2 "at most one candidate per term": grant a vote even after voting for another. */
     VOTE_TWICE_IN_A_TERM,
     /** Skip thesis §6.4 step 3: report a read index without confirming leadership with a majority. */
-    READ_WITHOUT_LEADERSHIP_CONFIRMATION
+    READ_WITHOUT_LEADERSHIP_CONFIRMATION,
+    /**
+     * Skip Figure 13 rule 6's term check: a follower whose log reaches the snapshot's last index keeps its log and
+     * commits through that index even when its entry there has another term.
+     */
+    INSTALL_SNAPSHOT_WITHOUT_LOG_CHECK
 }

@@ -760,7 +760,8 @@ public final class RaftCore {
             send(AppendResponse.accept(config.groupId(), id, is.from(), currentTerm, log.committed()));
             return;
         }
-        if (log.matchTerm(s.index(), s.term())) {
+        if (log.matchTerm(s.index(), s.term()) || (config.brokenRule() == BrokenRule.INSTALL_SNAPSHOT_WITHOUT_LOG_CHECK
+                && s.index() <= log.lastIndex())) {
             log.commitTo(s.index()); // rule 6
         } else {
             messagesAfterPersist.removeIf(msg -> msg instanceof AppendResponse ar && ar.success());

@@ -65,6 +65,16 @@ class SnapshotRulesTest {
     }
 
     @Test
+    void rule6_withoutTheTermCheckAFollowerWouldCommitItsOwnConflictingEntry() {
+        CoreHarness f = new CoreHarness(config(2, 1, 2, 3).withBrokenRule(BrokenRule.INSTALL_SNAPSHOT_WITHOUT_LOG_CHECK),
+                store(new HardState(3, 0, 1), 1, 1, 1, 1), 1);
+        f.deliver(install(1, 2, 3, meta(3, 2)));
+        assertThat(f.core.commitIndex()).as("entry 3 of term 1 committed, though the snapshot's entry 3 has term 2")
+                .isEqualTo(3);
+        assertThat(f.installedSnapshots).isEmpty();
+    }
+
+    @Test
     void rules7and8_aConflictingLogIsDiscardedAndTheStateMachineResetFromTheSnapshot() {
         CoreHarness f = follower(3, 1, 1, 1, 1, 1); // entry 3 has term 1, the snapshot's has term 2
         Turn t = f.deliver(install(1, 2, 3, meta(6, 2)));
