@@ -26,7 +26,8 @@ import java.util.zip.CRC32C;
  *       chunks it does not need is sent. Memory: one chunk is read at a time; the window bounds what waits in the
  *       transport.</li>
  *   <li>Resumption: every {@link SnapshotChunkAck} names the offset the follower needs next; the sender goes on from
- *       there (forward after a reconnect, back after a lost chunk).</li>
+ *       there (forward after a reconnect, back after a lost chunk or after the follower lost its partial snapshot by
+ *       restarting).</li>
  *   <li>Timeouts on lack of progress, not on a deadline: if no ack advances the follower's offset for half the
  *       transfer timeout, the window is resent from the acknowledged offset; after the whole timeout the transfer is
  *       abandoned and reported failed, and the core retries it at a later heartbeat (resuming at the follower's
@@ -165,6 +166,11 @@ final class SnapshotSender {
                     if (t.next < offset) {
                         t.seek(offset); // the follower already holds more than we sent: resume after it
                     }
+                } else if (offset < t.acked) {
+                    // The follower holds less than it acknowledged: it lost its partial snapshot (it restarted) and
+                    // started over. Go back to where it is now rather than wait for the transfer to time out.
+                    t.acked = offset;
+                    t.seek(offset);
                 } else if (offset == t.acked && t.next > offset && offset < t.meta.sizeBytes()
                         && t.next - offset >= (long) maxInflightChunks * chunkBytes) {
                     t.seek(offset); // a full window out and the follower still needs this offset: it was lost
