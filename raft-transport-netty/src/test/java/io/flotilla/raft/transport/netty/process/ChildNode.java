@@ -7,14 +7,19 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** The test's handle on one {@link NodeProcess}: starts it, sends it requests, and kills it with SIGKILL. */
+/**
+ * The test's handle on one {@link NodeProcess}: starts it, sends it requests, collects the events it reports, and
+ * kills it with SIGKILL.
+ */
 final class ChildNode implements AutoCloseable {
     final long id;
     private final Process process;
@@ -22,13 +27,26 @@ final class ChildNode implements AutoCloseable {
     private final Map<String, CompletableFuture<String>> pending = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final AtomicLong nextRequest = new AtomicLong();
+    private final List<String> events = new CopyOnWriteArrayList<>();
 
     ChildNode(long id, Path dataDir, String ports, Path log) throws IOException {
+        this(id, dataDir, ports, log, Map.of());
+    }
+
+    /**
+     * @param properties system properties for the process ({@link NodeProcess#SNAPSHOTS}, {@link NodeProcess#STALL})
+     * @param log        where the process's standard error goes (appended to, so restarts keep earlier runs' logs)
+     */
+    ChildNode(long id, Path dataDir, String ports, Path log, Map<String, String> properties) throws IOException {
         this.id = id;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        process = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                NodeProcess.class.getName(), Long.toString(id), dataDir.toString(), ports))
-                .redirectError(log.toFile())
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
+        properties.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(p -> command.add("-D" + p.getKey() + "=" + p.getValue()));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                NodeProcess.class.getName(), Long.toString(id), dataDir.toString(), ports));
+        process = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
         stdin = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         Thread reader = new Thread(this::readAnswers, "child-" + id + "-stdout");
@@ -47,6 +65,10 @@ final class ChildNode implements AutoCloseable {
             while ((line = out.readLine()) != null) {
                 if (line.equals("ready")) {
                     ready.complete(null);
+                    continue;
+                }
+                if (line.startsWith("event ")) {
+                    events.add(line.substring("event ".length()));
                     continue;
                 }
                 String[] parts = line.split(" ", 2);
@@ -78,6 +100,11 @@ final class ChildNode implements AutoCloseable {
             f.completeExceptionally(e);
         }
         return f;
+    }
+
+    /** The events the process reported so far ({@code recv-start ...}, {@code stalled ...}; see NodeProcess). */
+    List<String> events() {
+        return List.copyOf(events);
     }
 
     /** kill -9: the process gets no chance to flush or close anything. */

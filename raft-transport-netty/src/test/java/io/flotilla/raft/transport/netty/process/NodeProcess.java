@@ -1,35 +1,49 @@
 package io.flotilla.raft.transport.netty.process;
 
 import io.flotilla.raft.log.Payload;
-import io.flotilla.raft.node.KvStateMachine;
 import io.flotilla.raft.node.NodeStatus;
 import io.flotilla.raft.node.RaftConfig;
 import io.flotilla.raft.node.RaftNode;
+import io.flotilla.raft.node.SnapshotPolicy;
+import io.flotilla.raft.snapshot.FileSnapshotStore;
 import io.flotilla.raft.storage.rocksdb.RocksDbLogStore;
 import io.flotilla.raft.transport.netty.NettyTransport;
 import io.flotilla.raft.transport.netty.NettyTransportConfig;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 
 /**
- * One cluster member as its own OS process, for multi-process tests: a {@link RaftNode} on the RocksDB log and the
- * Netty transport with a key-value state machine, driven through standard input and output, one request per line:
- * {@code <id> put <key> <value>}, {@code <id> get <key>}, {@code <id> status}; answers {@code <id> ok <value>},
- * {@code <id> err <exception>} or {@code <id> status <role> <term> <leader> <commit> <applied>}, in completion order.
- * It prints {@code ready} once started and exits when standard input closes.
+ * One cluster member as its own OS process, for multi-process tests: a {@link RaftNode} on the RocksDB log
+ * ({@code <dataDir>/log}), a {@link FileSnapshotStore} ({@code <dataDir>/snapshots}) and the Netty transport with a
+ * {@link ProcessStateMachine}, driven through standard input and output, one request per line:
+ * {@code <id> put <key> <value>}, {@code <id> get <key>}, {@code <id> digest}, {@code <id> status}; answers
+ * {@code <id> ok <value>}, {@code <id> err <exception>} or
+ * {@code <id> status <role> <term> <leader> <commit> <applied>}, in completion order. It prints {@code ready} once
+ * started, {@code event <what>} lines — {@code store-opened <names>} (what its snapshot directory holds once the
+ * store cleaned up after a crash), and what it does with received snapshots ({@link ObservedSnapshotStore}) — and
+ * exits when standard input closes.
  *
- * <p>Arguments: {@code <nodeId> <dataDir> <port of node 1>,<port of node 2>,...}.
+ * <p>Arguments: {@code <nodeId> <dataDir> <port of node 1>,<port of node 2>,...}. System properties:
+ * {@value #SNAPSHOTS} = {@code everyEntries,everyBytes,trailingEntries,chunkBytes,maxInflightChunks,
+ * transferTimeoutMillis} (the {@link SnapshotPolicy}; default {@link SnapshotPolicy#defaults()}), and
+ * {@value #STALL} = a point at which to freeze while receiving a snapshot ({@link ObservedSnapshotStore}).
  */
 public final class NodeProcess {
     static final long GROUP = 7;
     static final String CLUSTER = "multi-process-test";
+    static final String SNAPSHOTS = "flotilla.test.snapshots";
+    static final String STALL = "flotilla.test.stall";
 
     private NodeProcess() {
     }
@@ -43,10 +57,15 @@ public final class NodeProcess {
             members.put(i + 1L, "127.0.0.1:" + Integer.parseInt(ports[i]));
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (RocksDbLogStore store = RocksDbLogStore.open(dir, RocksDbLogStore.Options.of(GROUP, id))) {
+        RaftConfig config = RaftConfig.of(GROUP, id, members).withSnapshots(policy(System.getProperty(SNAPSHOTS)));
+        try (RocksDbLogStore store = RocksDbLogStore.open(dir.resolve("log"), RocksDbLogStore.Options.of(GROUP, id));
+             FileSnapshotStore files = FileSnapshotStore.open(dir.resolve("snapshots"))) {
+            answer(out, "event store-opened " + list(dir.resolve("snapshots")));
+            ObservedSnapshotStore snapshots = new ObservedSnapshotStore(files, e -> answer(out, "event " + e),
+                    System.getProperty(STALL, ""));
             NettyTransport transport = new NettyTransport(
                     NettyTransportConfig.of(CLUSTER, id, members.get(id), members));
-            RaftNode node = RaftNode.start(RaftConfig.of(GROUP, id, members), store, transport, new KvStateMachine());
+            RaftNode node = RaftNode.start(config, store, snapshots, transport, new ProcessStateMachine());
             out.println("ready");
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             String line;
@@ -66,6 +85,7 @@ public final class NodeProcess {
                 f = node.propose(Payload.ofUtf8("put " + kv[0] + " " + kv[1]));
             }
             case "get" -> f = node.read(Payload.ofUtf8("get " + request[2]));
+            case "digest" -> f = node.read(Payload.ofUtf8("digest"));
             case "status" -> {
                 NodeStatus s = node.status();
                 answer(out, id + " status " + s.role() + " " + s.term() + " " + s.leaderId() + " " + s.commitIndex()
@@ -79,6 +99,32 @@ public final class NodeProcess {
         }
         f.whenComplete((r, e) -> answer(out, e == null ? id + " ok " + r.toStringUtf8()
                 : id + " err " + (e.getCause() != null ? e.getCause() : e)));
+    }
+
+    /** The names in {@code dir}, sorted and separated by spaces. */
+    private static String list(Path dir) throws IOException {
+        try (Stream<Path> names = Files.list(dir)) {
+            return String.join(" ", names.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+    }
+
+    /** The policy {@link #SNAPSHOTS} describes, or the defaults. */
+    static SnapshotPolicy policy(String spec) {
+        if (spec == null || spec.isEmpty()) {
+            return SnapshotPolicy.defaults();
+        }
+        String[] p = spec.split(",");
+        if (p.length != 6) {
+            throw new IllegalArgumentException(SNAPSHOTS + " needs 6 comma-separated values, was " + spec);
+        }
+        return new SnapshotPolicy(Long.parseLong(p[0]), Long.parseLong(p[1]), Long.parseLong(p[2]),
+                Integer.parseInt(p[3]), Integer.parseInt(p[4]), Duration.ofMillis(Long.parseLong(p[5])));
+    }
+
+    /** {@link #policy}'s inverse: the {@link #SNAPSHOTS} value for {@code policy}. */
+    static String spec(SnapshotPolicy policy) {
+        return policy.everyEntries() + "," + policy.everyBytes() + "," + policy.trailingEntries() + ","
+                + policy.chunkBytes() + "," + policy.maxInflightChunks() + "," + policy.transferTimeout().toMillis();
     }
 
     private static void answer(PrintStream out, String line) {
