@@ -240,7 +240,7 @@ public final class RaftNode implements AutoCloseable {
         Objects.requireNonNull(command, "command");
         CompletableFuture<Payload> future = admit();
         if (!future.isDone()) {
-            submit(() -> proposeOnLoop(command, future));
+            submit(new RequestInput(() -> proposeOnLoop(command, future), future));
             timeout(future, () -> new IndeterminateOutcomeException("no outcome within " + config.requestTimeout()
                     + " (no leader, or this node is cut off); the command may still commit"));
         }
@@ -258,7 +258,7 @@ public final class RaftNode implements AutoCloseable {
         Objects.requireNonNull(query, "query");
         CompletableFuture<Payload> future = admit();
         if (!future.isDone()) {
-            submit(() -> readOnLoop(query, future));
+            submit(new RequestInput(() -> readOnLoop(query, future), future));
             timeout(future, () -> new RaftTimeoutException("no read index within " + config.requestTimeout()
                     + " (no leader, or this node is cut off)"));
         }
@@ -330,8 +330,39 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private void timeout(CompletableFuture<Payload> future, java.util.function.Supplier<RaftException> error) {
-        AutoCloseable t = env.schedule(config.requestTimeout(), () -> future.completeExceptionally(error.get()));
+        AutoCloseable t;
+        try {
+            t = env.schedule(config.requestTimeout(), () -> future.completeExceptionally(error.get()));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return; // the node stopped meanwhile; stopping fails every request it still holds
+        }
         future.whenComplete((r, e) -> closeQuietly(t));
+    }
+
+    /** A caller's request on its way to the event loop: failed, never dropped, if the node stops before it runs. */
+    private record RequestInput(Runnable action, CompletableFuture<Payload> future) implements Runnable {
+        @Override
+        public void run() {
+            action.run();
+        }
+    }
+
+    /**
+     * Fails the requests still queued for a stopped event loop: they never reached the core, so they took no effect.
+     * Other queued inputs (ticks, messages) are dropped.
+     */
+    private void failQueuedRequests(String why) {
+        Runnable input;
+        while ((input = inbox.poll()) != null) {
+            if (input instanceof RequestInput r && !r.future().isDone()) {
+                NodeClosedException error = new NodeClosedException(why);
+                try {
+                    applier.execute(() -> r.future().completeExceptionally(error));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    r.future().completeExceptionally(error);
+                }
+            }
+        }
     }
 
     private void receive(Message m) {
@@ -370,7 +401,11 @@ public final class RaftNode implements AutoCloseable {
     private void submit(Runnable input) {
         inbox.add(input);
         if (drainScheduled.compareAndSet(false, true)) {
-            loop.execute(this::drain);
+            try {
+                loop.execute(this::drain);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                failQueuedRequests("node " + id() + " is not running"); // its threads are gone
+            }
         }
     }
 
@@ -378,7 +413,7 @@ public final class RaftNode implements AutoCloseable {
     private void drain() {
         drainScheduled.set(false);
         if (stopped) {
-            inbox.clear();
+            failQueuedRequests("node " + id() + " is not running" + (failure == null ? "" : ": " + failure));
             return;
         }
         try {
@@ -627,7 +662,7 @@ public final class RaftNode implements AutoCloseable {
         awaitingLeader.clear();
         reads.values().forEach(r -> failLater(r.future(), new NodeClosedException(why)));
         reads.clear();
-        inbox.clear();
+        failQueuedRequests(why);
         applier.failAll(why);
         applier.execute(() -> {
             closed.complete(null);
