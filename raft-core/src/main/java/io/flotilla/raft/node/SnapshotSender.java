@@ -74,6 +74,8 @@ final class SnapshotSender {
         /** Whether the follower has answered at all (until then only the first chunk is out). */
         boolean answered;
         int ticksWithoutProgress;
+        /** The acknowledged offset the window was last resent from on a duplicate ack (resend once per offset). */
+        long resentFrom = -1;
         /** Positioned at {@code next}, or null (reopened when needed). */
         InputStream in;
 
@@ -172,8 +174,11 @@ final class SnapshotSender {
                     t.acked = offset;
                     t.seek(offset);
                 } else if (offset == t.acked && t.next > offset && offset < t.meta.sizeBytes()
-                        && t.next - offset >= (long) maxInflightChunks * chunkBytes) {
-                    t.seek(offset); // a full window out and the follower still needs this offset: it was lost
+                        && t.next - offset >= (long) maxInflightChunks * chunkBytes && t.resentFrom != offset) {
+                    // A full window out and the follower still needs this offset: it was lost. Resend once; the
+                    // other duplicate answers to that window say the same thing, and the tick resends if needed.
+                    t.resentFrom = offset;
+                    t.seek(offset);
                 }
                 pump(t);
             }
