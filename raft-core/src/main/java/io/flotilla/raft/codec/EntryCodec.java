@@ -20,20 +20,24 @@ public final class EntryCodec {
 
     /** Encodes an entry as an {@code EntryRecord}. */
     public static byte[] encode(Entry entry) {
-        return EntryRecord.newBuilder()
+        EntryRecord.Builder b = EntryRecord.newBuilder()
                 .setIndex(entry.index())
                 .setTerm(entry.term())
                 .setType(Decoding.toProto(entry.type()))
-                .setData(Decoding.toProto(entry.data()))
-                .build()
-                .toByteArray();
+                .setData(Decoding.toProto(entry.data()));
+        if (entry.membership() != null) {
+            b.setMembership(Decoding.toProto(entry.membership()));
+        }
+        return b.build().toByteArray();
     }
 
     /**
      * Decodes an entry written by {@link #encode}.
      *
      * @throws CodecException if the bytes are not a valid entry (malformed, index or term below 1,
-     *                        type missing or unknown)
+     *                        type missing or unknown, a CONFIG entry without a membership or another type
+     *                        with one, a membership breaking a rule of {@link io.flotilla.raft.log.Membership}
+     *                        or not in canonical order)
      */
     public static Entry decode(byte[] bytes) {
         return decode(bytes, 0, bytes.length);
@@ -47,7 +51,7 @@ public final class EntryCodec {
      */
     public static Entry decode(byte[] bytes, int offset, int length) {
         EntryRecord r = Decoding.parse(EntryRecord.parser(), bytes, offset, length, "EntryRecord");
-        return Decoding.construct("Entry", () -> new Entry(r.getIndex(), r.getTerm(),
-                Decoding.entryType(r.getTypeValue()), Decoding.payload(r.getData())));
+        return Decoding.construct("Entry", () -> Decoding.entry(r.getIndex(), r.getTerm(), r.getTypeValue(),
+                r.getData(), r.hasMembership() ? r.getMembership() : null));
     }
 }

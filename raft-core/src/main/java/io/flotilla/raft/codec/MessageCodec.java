@@ -15,6 +15,7 @@ import io.flotilla.raft.codec.proto.SnapshotChunkAckProto;
 import io.flotilla.raft.codec.proto.SnapshotChunkProto;
 import io.flotilla.raft.codec.proto.SnapshotChunkStatusProto;
 import io.flotilla.raft.codec.proto.SnapshotMetaProto;
+import io.flotilla.raft.codec.proto.TimeoutNowProto;
 import io.flotilla.raft.codec.proto.VoteResponseProto;
 import io.flotilla.raft.log.Entry;
 import io.flotilla.raft.log.Payload;
@@ -30,6 +31,7 @@ import io.flotilla.raft.message.ReadIndexResponse;
 import io.flotilla.raft.message.RequestVote;
 import io.flotilla.raft.message.SnapshotChunk;
 import io.flotilla.raft.message.SnapshotChunkAck;
+import io.flotilla.raft.message.TimeoutNow;
 import io.flotilla.raft.message.VoteResponse;
 
 import java.nio.ByteBuffer;
@@ -49,6 +51,12 @@ import java.util.List;
  * crashing the node. Fields unknown to this version inside a known message kind are ignored (a newer
  * sender may add some); an envelope holding only a message kind unknown to this version is rejected.
  * Framing (where one message ends and the next begins) is the transport's job.
+ *
+ * <p>Membership changes (thesis chapter 4) added to the format without changing a byte of what older
+ * versions send: {@code RequestVote.transfer}, learners and addresses in a snapshot's meta, CONFIG
+ * entries and {@code TimeoutNow} are new fields and kinds. An older node ignores the first two (it reads a
+ * snapshot's voters only) and rejects the last two as unknown. Memberships must be in canonical order
+ * (ids strictly ascending); anything else is rejected rather than sorted.
  */
 public final class MessageCodec {
     private MessageCodec() {
@@ -62,7 +70,8 @@ public final class MessageCodec {
                     .setGroupId(m.groupId()).setFrom(m.from()).setTo(m.to()).setTerm(m.term())
                     .setLastLogIndex(m.lastLogIndex())
                     .setLastLogTerm(m.lastLogTerm())
-                    .setPreVote(m.preVote()));
+                    .setPreVote(m.preVote())
+                    .setTransfer(m.transfer()));
         } else if (message instanceof VoteResponse m) {
             envelope.setVoteResponse(VoteResponseProto.newBuilder()
                     .setGroupId(m.groupId()).setFrom(m.from()).setTo(m.to()).setTerm(m.term())
@@ -76,11 +85,15 @@ public final class MessageCodec {
                     .setLeaderCommit(m.leaderCommit())
                     .setSeq(m.seq());
             for (Entry e : m.entries()) {
-                b.addEntries(EntryProto.newBuilder()
+                EntryProto.Builder entry = EntryProto.newBuilder()
                         .setIndex(e.index())
                         .setTerm(e.term())
                         .setType(Decoding.toProto(e.type()))
-                        .setData(Decoding.toProto(e.data())));
+                        .setData(Decoding.toProto(e.data()));
+                if (e.membership() != null) {
+                    entry.setMembership(Decoding.toProto(e.membership()));
+                }
+                b.addEntries(entry);
             }
             envelope.setAppendEntries(b);
         } else if (message instanceof AppendResponse m) {
@@ -128,6 +141,9 @@ public final class MessageCodec {
                     .setGroupId(m.groupId()).setFrom(m.from()).setTo(m.to()).setTerm(m.term())
                     .setSnapshotIndex(m.snapshotIndex()).setSnapshotTerm(m.snapshotTerm())
                     .setNextOffset(m.nextOffset()).setStatus(toProto(m.status())));
+        } else if (message instanceof TimeoutNow m) {
+            envelope.setTimeoutNow(TimeoutNowProto.newBuilder()
+                    .setGroupId(m.groupId()).setFrom(m.from()).setTo(m.to()).setTerm(m.term()));
         } else {
             // Message is sealed; a new kind added without a wire encoding is a bug (MessageCodecTest catches it).
             throw new IllegalStateException("no wire encoding for " + message.getClass().getName());
@@ -177,6 +193,7 @@ public final class MessageCodec {
             case INSTALL_SNAPSHOT -> installSnapshot(envelope.getInstallSnapshot());
             case SNAPSHOT_CHUNK -> snapshotChunk(envelope.getSnapshotChunk());
             case SNAPSHOT_CHUNK_ACK -> snapshotChunkAck(envelope.getSnapshotChunkAck());
+            case TIMEOUT_NOW -> timeoutNow(envelope.getTimeoutNow());
             case BODY_NOT_SET -> throw new CodecException(envelope.getUnknownFields().asMap().isEmpty()
                     ? "envelope holds no message"
                     : "envelope holds no message kind this version knows (field numbers "
@@ -186,7 +203,7 @@ public final class MessageCodec {
 
     private static RequestVote requestVote(RequestVoteProto p) {
         return Decoding.construct("RequestVote", () -> new RequestVote(p.getGroupId(), p.getFrom(), p.getTo(),
-                p.getTerm(), p.getLastLogIndex(), p.getLastLogTerm(), p.getPreVote()));
+                p.getTerm(), p.getLastLogIndex(), p.getLastLogTerm(), p.getPreVote(), p.getTransfer()));
     }
 
     private static VoteResponse voteResponse(VoteResponseProto p) {
@@ -200,8 +217,8 @@ public final class MessageCodec {
             for (int i = 0; i < p.getEntriesCount(); i++) {
                 EntryProto e = p.getEntries(i);
                 try {
-                    entries.add(new Entry(e.getIndex(), e.getTerm(), Decoding.entryType(e.getTypeValue()),
-                            Decoding.payload(e.getData())));
+                    entries.add(Decoding.entry(e.getIndex(), e.getTerm(), e.getTypeValue(), e.getData(),
+                            e.hasMembership() ? e.getMembership() : null));
                 } catch (IllegalArgumentException ex) {
                     throw new IllegalArgumentException("entries[" + i + "]: " + ex.getMessage(), ex);
                 }
@@ -260,13 +277,20 @@ public final class MessageCodec {
                 status(p.getStatusValue())));
     }
 
+    private static TimeoutNow timeoutNow(TimeoutNowProto p) {
+        return Decoding.construct("TimeoutNow", () -> new TimeoutNow(p.getGroupId(), p.getFrom(), p.getTo(),
+                p.getTerm()));
+    }
+
     private static SnapshotMetaProto toProto(SnapshotMeta meta) {
         return SnapshotMetaProto.newBuilder()
                 .setIndex(meta.index())
                 .setTerm(meta.term())
-                .addAllVoters(meta.voters())
+                .addAllVoters(meta.membership().voters())
                 .setSizeBytes(meta.sizeBytes())
                 .setChecksum(meta.checksum())
+                .addAllLearners(meta.membership().learners())
+                .addAllAddresses(Decoding.toProto(meta.membership().addresses()))
                 .build();
     }
 
@@ -276,7 +300,9 @@ public final class MessageCodec {
             throw new IllegalArgumentException("meta is missing");
         }
         try {
-            return new SnapshotMeta(p.getIndex(), p.getTerm(), p.getVotersList(), p.getSizeBytes(), p.getChecksum());
+            return new SnapshotMeta(p.getIndex(), p.getTerm(),
+                    Decoding.membership(p.getVotersList(), p.getLearnersList(), p.getAddressesList()),
+                    p.getSizeBytes(), p.getChecksum());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("meta: " + e.getMessage(), e);
         }

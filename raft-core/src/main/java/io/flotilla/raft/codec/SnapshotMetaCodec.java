@@ -23,9 +23,11 @@ public final class SnapshotMetaCodec {
         return SnapshotMetaRecord.newBuilder()
                 .setIndex(meta.index())
                 .setTerm(meta.term())
-                .addAllVoters(meta.voters())
+                .addAllVoters(meta.membership().voters())
                 .setSizeBytes(meta.sizeBytes())
                 .setChecksum((int) meta.checksum())
+                .addAllLearners(meta.membership().learners())
+                .addAllAddresses(Decoding.toProto(meta.membership().addresses()))
                 .build()
                 .toByteArray();
     }
@@ -34,13 +36,17 @@ public final class SnapshotMetaCodec {
      * Decodes a snapshot's metadata written by {@link #encode}.
      *
      * @throws CodecException if the bytes are malformed or a field breaks a rule of {@link SnapshotMeta}
-     *                        (index or term below 1, no voters, voters not ascending, size above
-     *                        {@code Long.MAX_VALUE})
+     *                        or its {@link io.flotilla.raft.log.Membership} (index or term below 1, no
+     *                        voters, a learner that is also a voter, an address for a non-member, ids
+     *                        not strictly ascending, size above {@code Long.MAX_VALUE}). A record
+     *                        written before learners existed (voters only) decodes to a membership
+     *                        without learners or addresses.
      */
     public static SnapshotMeta decode(byte[] bytes) {
         SnapshotMetaRecord r = Decoding.parse(SnapshotMetaRecord.parser(), bytes, 0, bytes.length,
                 "SnapshotMetaRecord");
         return Decoding.construct("SnapshotMeta", () -> new SnapshotMeta(r.getIndex(), r.getTerm(),
-                r.getVotersList(), r.getSizeBytes(), Integer.toUnsignedLong(r.getChecksum())));
+                Decoding.membership(r.getVotersList(), r.getLearnersList(), r.getAddressesList()),
+                r.getSizeBytes(), Integer.toUnsignedLong(r.getChecksum())));
     }
 }

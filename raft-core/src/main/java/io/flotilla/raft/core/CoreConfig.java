@@ -10,7 +10,9 @@ import java.util.Objects;
  *
  * @param groupId            the Raft group this node belongs to ({@code >= 0}); messages of other groups are dropped
  * @param id                 this node's id ({@code > 0}), never reused
- * @param voters             the ids of all voting members, this node included; iterated in ascending order
+ * @param voters             the voters a new group starts with (its bootstrap membership), in effect until the log or a
+ *                           snapshot records another (membership changes, thesis §4.1). A node that joins an existing
+ *                           group as a learner lists the group's voters, without itself.
  * @param electionTicks      base election timeout; each timeout is drawn uniformly from
  *                           {@code [electionTicks, 2 * electionTicks)} (paper §5.2). Default 10. Larger values
  *                           make spurious elections rarer and fail-over slower.
@@ -50,9 +52,6 @@ public record CoreConfig(long groupId, long id, List<Long> voters, int electionT
         }
         if (voters.get(0) <= 0) {
             throw new IllegalArgumentException("voters must be positive ids, found " + voters.get(0));
-        }
-        if (!voters.contains(id)) {
-            throw new IllegalArgumentException("voters " + voters + " must contain this node's id " + id);
         }
         if (electionTicks < 2) {
             throw new IllegalArgumentException("electionTicks must be >= 2, was " + electionTicks);

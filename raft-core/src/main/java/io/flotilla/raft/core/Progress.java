@@ -30,6 +30,12 @@ final class Progress {
     int ticksWithoutProgress;
     /** The highest {@code AppendEntries.seq} the follower has answered in this term (ReadIndex confirmation). */
     long ackedSeq;
+    /**
+     * Whether the follower was heard from in the current election timeout (etcd's RecentActive). A leader sends
+     * entries and snapshots only to followers that answer; to one that does not, only heartbeats, so a dead
+     * follower costs neither log reads nor memory in the transport's queue.
+     */
+    boolean recentActive;
     /** SNAPSHOT: the index of the snapshot being sent. */
     long pendingSnapshot;
     /** REPLICATE: the last index and byte size of each unacknowledged append, oldest first. */

@@ -3,6 +3,7 @@ package io.flotilla.raft.core;
 import io.flotilla.raft.log.Entry;
 import io.flotilla.raft.log.HardState;
 import io.flotilla.raft.log.LogReader;
+import io.flotilla.raft.log.Membership;
 import io.flotilla.raft.log.Payload;
 import io.flotilla.raft.log.SnapshotMeta;
 import io.flotilla.raft.message.AppendEntries;
@@ -14,6 +15,7 @@ import io.flotilla.raft.message.Message;
 import io.flotilla.raft.message.ReadIndexRequest;
 import io.flotilla.raft.message.ReadIndexResponse;
 import io.flotilla.raft.message.RequestVote;
+import io.flotilla.raft.message.TimeoutNow;
 import io.flotilla.raft.message.VoteResponse;
 
 import java.util.ArrayList;
@@ -45,7 +47,8 @@ public final class RaftCore {
     private final long id;
     private final RandomGenerator random;
     private final RaftLog log;
-    private final List<Long> peers;
+    /** The memberships in the log; the latest is in effect (thesis §4.1). */
+    private final Configurations configs;
 
     // Persistent state on all servers (Figure 2), written out through Ready.hardState.
     /** currentTerm: latest term this server has seen. Invariant: never decreases. */
@@ -84,6 +87,15 @@ public final class RaftCore {
     private long droppedMessages;
     /** The newest snapshot this node holds (taken here or installed from a leader), or null. */
     private SnapshotMeta snapshot;
+    /** Leader only: the voter leadership is being handed to (thesis §3.10), or 0. */
+    private long leadTransferee;
+    /** Leader only: ticks since the transfer started; it is abandoned after an election timeout. */
+    private int transferElapsed;
+    /** Leader only: whether TimeoutNow went to the transferee. */
+    private boolean timeoutNowSent;
+
+    /** How far behind the leader's commit index a learner may be and still be promoted to voter. */
+    static final long MAX_PROMOTION_LAG = 100;
 
     private RaftCore(CoreConfig config, LogReader store, SnapshotMeta snapshot, RandomGenerator random) {
         this.config = config;
@@ -91,7 +103,12 @@ public final class RaftCore {
         this.random = random;
         this.log = new RaftLog(store, snapshot == null ? 0 : snapshot.index());
         this.snapshot = snapshot;
-        this.peers = config.voters().stream().filter(v -> v != id).toList();
+        this.configs = new Configurations(snapshot != null ? snapshot.membership() : Membership.ofVoters(config.voters()));
+        for (long from = store.firstIndex(); from <= store.lastIndex(); ) {
+            List<Entry> batch = store.entries(from, store.lastIndex() + 1, 4L << 20);
+            configs.appended(batch); // configurations take effect where appended, committed or not
+            from += batch.size();
+        }
         this.lastHardState = store.hardState();
         this.currentTerm = lastHardState.term();
         this.votedFor = lastHardState.votedFor();
@@ -136,7 +153,10 @@ public final class RaftCore {
      * current leader or granting vote to candidate: convert to candidate" / "start new election".
      */
     private void tickElection() {
-        electionElapsed++;
+        electionElapsed = Math.min(electionElapsed + 1, Integer.MAX_VALUE - 1); // the leader lease expires for all
+        if (!configs.current().isVoter(id)) {
+            return; // learners and removed servers never campaign
+        }
         if (electionElapsed >= randomizedElectionTimeout) {
             if (config.preVote()) {
                 preCampaign();
@@ -148,10 +168,17 @@ public final class RaftCore {
 
     /** §5.2: "Leaders send periodic heartbeats (AppendEntries RPCs that carry no log entries) to all followers." */
     private void tickLeader() {
+        if (leadTransferee != 0 && ++transferElapsed >= config.electionTicks()) {
+            leadTransferee = 0; // thesis §3.10: abort the transfer if the target has not taken over in time
+        }
         if (++electionElapsed >= config.electionTicks()) {
             electionElapsed = 0;
             if (config.checkQuorum() && !checkQuorum()) {
                 return;
+            }
+            recentlyActive.clear();
+            for (Progress pr : progress.values()) {
+                pr.recentActive = false;
             }
         }
         for (Progress pr : progress.values()) {
@@ -162,11 +189,13 @@ public final class RaftCore {
         }
         if (++heartbeatElapsed >= config.heartbeatTicks()) {
             heartbeatElapsed = 0;
-            for (long peer : peers) {
+            for (long peer : peers()) {
                 Progress pr = progress.get(peer);
-                if (pr.state == Progress.State.PROBE) {
+                if (pr.state == Progress.State.PROBE && pr.recentActive) {
                     pr.probeSent = false;
                     sendAppend(peer, true);
+                } else if (pr.state == Progress.State.PROBE) {
+                    sendHeartbeat(peer); // not heard from lately: no entries until it answers
                 } else if (!sendAppends(peer)) {
                     sendHeartbeat(peer);
                 }
@@ -182,13 +211,16 @@ public final class RaftCore {
      */
     public void step(Message m) {
         Objects.requireNonNull(m, "message");
-        if (m.groupId() != config.groupId() || m.to() != id || m.from() == id || m.term() == 0
-                || !config.voters().contains(m.from())) {
+        if (m.groupId() != config.groupId() || m.to() != id || m.from() == id || m.term() == 0) {
             droppedMessages++;
             return;
         }
+        // Messages from servers outside this node's membership are not dropped: its membership may be older than the
+        // sender's (a leader or candidate added by an entry this node has not appended yet; refusing its votes can
+        // deadlock elections). Answers from non-members are ignored below. A removed server that campaigns is kept from
+        // disrupting the group by PreVote and the leader lease (thesis §4.2.3, §9.6).
         if (m.term() > currentTerm) {
-            if (m instanceof RequestVote && inLeaderLease()) {
+            if (m instanceof RequestVote rv && !rv.transfer() && inLeaderLease()) {
                 droppedMessages++; // thesis §4.2.3: a server that believes a leader exists disregards RequestVote
                 return;
             }
@@ -197,11 +229,16 @@ public final class RaftCore {
             } else if (m instanceof VoteResponse vr && vr.preVote() && vr.granted()) {
                 // A granted pre-vote carries the term we would campaign in, not a term anyone is in.
             } else {
-                becomeFollower(m.term(), m instanceof AppendEntries || m instanceof InstallSnapshot ? m.from() : 0);
+                becomeFollower(m.term(), m instanceof AppendEntries || m instanceof InstallSnapshot
+                        || m instanceof TimeoutNow ? m.from() : 0);
             }
         }
         if (role == Role.LEADER && m.term() == currentTerm) {
             recentlyActive.add(m.from());
+            Progress pr = progress.get(m.from());
+            if (pr != null) {
+                pr.recentActive = true;
+            }
         }
         if (stepClientRequest(m)) {
             return;
@@ -227,6 +264,8 @@ public final class RaftCore {
             handleAppendResponse(ar);
         } else if (m instanceof InstallSnapshot is) {
             handleInstallSnapshot(is);
+        } else if (m instanceof TimeoutNow tn) {
+            handleTimeoutNow(tn);
         } else {
             droppedMessages++; // snapshot chunks and their acks belong to the driver's transfer, not to the core
         }
@@ -274,6 +313,9 @@ public final class RaftCore {
         if (role != Role.LEADER) {
             return new ProposeResult.NotLeader(leaderId);
         }
+        if (leadTransferee != 0) {
+            return new ProposeResult.NotLeader(0); // thesis §3.10: no new entries while handing over leadership
+        }
         long first = log.lastIndex() + 1;
         List<Entry> ents = new ArrayList<>(commands.size());
         long bytes = 0;
@@ -293,6 +335,141 @@ public final class RaftCore {
     private void appendAsLeader(List<Entry> ents, long bytes) {
         log.append(ents);
         uncommitted.appended(log.lastIndex(), bytes);
+        Membership before = configs.current();
+        configs.appended(ents);
+        if (!configs.current().equals(before)) {
+            membershipChanged();
+        }
+    }
+
+    /**
+     * Asks the leader to change the membership by one server (thesis §4.1). Validated against the membership it
+     * applies to; refused, with the reason, if: another change is not yet committed (one at a time); this leader has
+     * not yet committed an entry of its term (the fix to single-server changes in Ongaro's 2015 raft-dev post); a
+     * leadership transfer is under way; {@code expected} is given and is not the current membership (compare-and-set);
+     * the change does not apply (adding a member, promoting a non-learner, removing a non-member or the last voter); or
+     * a learner to promote has not caught up. An accepted change is appended as a configuration entry and takes effect
+     * at once.
+     *
+     * @param expected the membership the change is meant for, or null for "whatever it is"
+     */
+    public ChangeResult changeMembership(MembershipChange change, Membership expected) {
+        Objects.requireNonNull(change, "change");
+        if (role != Role.LEADER) {
+            return new ChangeResult.NotLeader(leaderId);
+        }
+        Membership current = configs.current();
+        if (configs.currentIndex() > log.committed()) {
+            return new ChangeResult.Refused("the membership change at index " + configs.currentIndex()
+                    + " is not committed yet: one change at a time");
+        }
+        if (log.term(log.committed()) != currentTerm) {
+            return new ChangeResult.Refused("this leader has not committed an entry of its term yet; retry shortly");
+        }
+        if (leadTransferee != 0) {
+            return new ChangeResult.Refused("leadership is being transferred to node " + leadTransferee);
+        }
+        if (expected != null && !expected.equals(current)) {
+            return new ChangeResult.Refused("the membership is " + current + ", not the expected " + expected);
+        }
+        Membership next;
+        try {
+            if (change instanceof MembershipChange.AddLearner a) {
+                next = current.withLearner(a.node(), a.address());
+            } else if (change instanceof MembershipChange.Promote p) {
+                next = current.promote(p.node());
+            } else {
+                next = current.remove(change.node());
+            }
+        } catch (IllegalArgumentException e) {
+            return new ChangeResult.Refused(e.getMessage());
+        }
+        if (change instanceof MembershipChange.Promote p) {
+            Progress pr = progress.get(p.node());
+            long lag = pr == null || pr.state != Progress.State.REPLICATE ? Long.MAX_VALUE : log.committed() - pr.match;
+            if (lag > MAX_PROMOTION_LAG) {
+                return new ChangeResult.Refused("learner " + p.node() + " has not caught up: " + (lag == Long.MAX_VALUE
+                        ? "its log does not match the leader's yet" : "it is " + lag + " entries behind the commit index")
+                        + " (at most " + MAX_PROMOTION_LAG + ")");
+            }
+        }
+        Entry e = Entry.config(log.lastIndex() + 1, currentTerm, next);
+        appendAsLeader(List.of(e), e.sizeBytes());
+        broadcastAppends();
+        return new ChangeResult.Accepted(e.index(), currentTerm, next);
+    }
+
+    /**
+     * Starts handing leadership to voter {@code target} (thesis §3.10): the leader stops taking proposals, brings the
+     * target's log up to date and then sends it TimeoutNow, on which it campaigns at once. Abandoned if the target has
+     * not taken over within an election timeout.
+     */
+    public ChangeResult transferLeadership(long target) {
+        if (role != Role.LEADER) {
+            return new ChangeResult.NotLeader(leaderId);
+        }
+        if (target == id) {
+            return new ChangeResult.Refused("node " + id + " is already the leader");
+        }
+        if (!configs.current().isVoter(target)) {
+            return new ChangeResult.Refused("node " + target + " is not a voter");
+        }
+        if (leadTransferee != 0) {
+            return new ChangeResult.Refused("leadership is already being transferred to node " + leadTransferee);
+        }
+        leadTransferee = target;
+        transferElapsed = 0;
+        timeoutNowSent = false;
+        maybeSendTimeoutNow();
+        if (!timeoutNowSent) {
+            sendAppends(target);
+        }
+        return new ChangeResult.Accepted(log.lastIndex(), currentTerm, configs.current());
+    }
+
+    /** Sends TimeoutNow once the transferee's log matches this leader's. */
+    private void maybeSendTimeoutNow() {
+        Progress pr = progress.get(leadTransferee);
+        if (pr != null && !timeoutNowSent && pr.match == log.lastIndex()) {
+            timeoutNowSent = true;
+            send(new TimeoutNow(config.groupId(), id, leadTransferee, currentTerm));
+        }
+    }
+
+    /** Thesis §3.10: the leader handed leadership over to this node: campaign now, without PreVote. */
+    private void handleTimeoutNow(TimeoutNow tn) {
+        if (role == Role.LEADER || !configs.current().isVoter(id) || tn.from() != leaderId) {
+            droppedMessages++;
+            return;
+        }
+        campaign(true);
+    }
+
+    /** The leader's membership changed: follow the new members, forget removed ones. */
+    private void membershipChanged() {
+        if (role != Role.LEADER) {
+            return;
+        }
+        Membership m = configs.current();
+        progress.keySet().removeIf(peer -> !m.isMember(peer));
+        for (long peer : peers()) {
+            // A new member is probed from the configuration entry that added it: it learns of it at once.
+            progress.computeIfAbsent(peer, p -> new Progress(Math.max(1, log.lastIndex()), config.maxInflightAppends(),
+                    config.maxInflightBytes()));
+        }
+        if (leadTransferee != 0 && !m.isVoter(leadTransferee)) {
+            leadTransferee = 0;
+        }
+    }
+
+    /** Every other member (voters and learners): where a leader replicates to. */
+    private List<Long> peers() {
+        return configs.current().members().stream().filter(p -> p != id).toList();
+    }
+
+    /** The other voters: whom a candidate asks for votes. */
+    private List<Long> otherVoters() {
+        return configs.current().voters().stream().filter(p -> p != id).toList();
     }
 
     /**
@@ -408,27 +585,29 @@ public final class RaftCore {
      * round is the current {@code sendSeq}, which every AppendEntries carries and every answer echoes.
      */
     private void confirmLeadership() {
-        if (config.quorum() == 1 || config.brokenRule() == BrokenRule.READ_WITHOUT_LEADERSHIP_CONFIRMATION) {
-            releaseConfirmedReads();
+        if (roundConfirmed(sendSeq)) {
+            releaseConfirmedReads(); // a single voter, or a broken rule
             return;
         }
-        for (long peer : peers) {
+        for (long peer : otherVoters()) {
             sendHeartbeat(peer);
         }
     }
 
     /** Whether a majority (this leader included) has answered AppendEntries of round {@code seq} or later. */
     private boolean roundConfirmed(long seq) {
-        if (config.quorum() == 1 || config.brokenRule() == BrokenRule.READ_WITHOUT_LEADERSHIP_CONFIRMATION) {
+        if (config.brokenRule() == BrokenRule.READ_WITHOUT_LEADERSHIP_CONFIRMATION) {
             return true;
         }
-        int acks = 1;
-        for (Progress pr : progress.values()) {
-            if (pr.ackedSeq >= seq) {
+        Membership m = configs.current();
+        int acks = m.isVoter(id) ? 1 : 0;
+        for (long voter : m.voters()) {
+            Progress pr = progress.get(voter);
+            if (pr != null && pr.ackedSeq >= seq) {
                 acks++;
             }
         }
-        return acks >= config.quorum();
+        return acks >= m.quorum();
     }
 
     /** Reports every read whose round is confirmed. */
@@ -458,6 +637,7 @@ public final class RaftCore {
         forwarded.clear();
         uncommitted.clear();
         sendSeq = 0;
+        leadTransferee = 0;
     }
 
     // ---------------------------------------------------------------- outputs
@@ -561,11 +741,11 @@ public final class RaftCore {
         votes.clear();
         votes.put(id, true);
         resetElectionTimer();
-        if (config.quorum() == 1) {
+        if (configs.current().quorum() == 1) {
             campaign();
             return;
         }
-        for (long peer : peers) {
+        for (long peer : otherVoters()) {
             send(new RequestVote(config.groupId(), id, peer, currentTerm + 1, log.lastIndex(), log.lastTerm(), true));
         }
     }
@@ -576,12 +756,14 @@ public final class RaftCore {
      * (and can find the new leader) instead of waiting. Returns whether it is still leader.
      */
     private boolean checkQuorum() {
-        boolean active = recentlyActive.size() + 1 >= config.quorum();
+        Membership m = configs.current();
+        long active = recentlyActive.stream().filter(m::isVoter).count() + (m.isVoter(id) ? 1 : 0);
+        boolean hasQuorum = active >= m.quorum();
         recentlyActive.clear();
-        if (!active) {
+        if (!hasQuorum) {
             becomeFollower(currentTerm, 0);
         }
-        return active;
+        return hasQuorum;
     }
 
     /**
@@ -589,6 +771,11 @@ public final class RaftCore {
      * then votes for itself and issues RequestVote RPCs in parallel to each of the other servers."
      */
     private void campaign() {
+        campaign(false);
+    }
+
+    /** Starts an election; {@code transfer} if the leader handed leadership over (TimeoutNow, thesis §3.10). */
+    private void campaign(boolean transfer) {
         if (role == Role.LEADER) {
             abandonLeadership(0);
         }
@@ -599,12 +786,13 @@ public final class RaftCore {
         votes.clear();
         votes.put(id, true);
         resetElectionTimer();
-        if (config.quorum() == 1) {
+        if (configs.current().quorum() == 1) {
             becomeLeader();
             return;
         }
-        for (long peer : peers) {
-            send(new RequestVote(config.groupId(), id, peer, currentTerm, log.lastIndex(), log.lastTerm()));
+        for (long peer : otherVoters()) {
+            send(new RequestVote(config.groupId(), id, peer, currentTerm, log.lastIndex(), log.lastTerm(), false,
+                    transfer));
         }
     }
 
@@ -617,15 +805,20 @@ public final class RaftCore {
         if ((role != Role.CANDIDATE && !pre) || vr.preVote() != pre) {
             return; // not campaigning, or an answer to the other kind of round
         }
+        Membership m = configs.current();
+        if (!m.isVoter(vr.from())) {
+            return; // only voters' answers count (§5.2: "a majority of the servers in the full cluster")
+        }
         votes.putIfAbsent(vr.from(), vr.granted());
-        long granted = votes.values().stream().filter(g -> g).count();
-        if (granted >= config.quorum()) {
+        long granted = votes.entrySet().stream().filter(e -> e.getValue() && m.isVoter(e.getKey())).count();
+        long refused = votes.entrySet().stream().filter(e -> !e.getValue() && m.isVoter(e.getKey())).count();
+        if (granted >= m.quorum()) {
             if (pre) {
                 campaign(); // a majority would vote for us: now start the real election
             } else {
                 becomeLeader();
             }
-        } else if (votes.size() - granted >= config.quorum()) {
+        } else if (refused >= m.quorum()) {
             becomeFollower(currentTerm, 0);
         }
     }
@@ -643,7 +836,7 @@ public final class RaftCore {
         electionElapsed = 0;
         recentlyActive.clear();
         progress.clear();
-        for (long peer : peers) {
+        for (long peer : peers()) {
             progress.put(peer, new Progress(log.lastIndex() + 1, config.maxInflightAppends(), config.maxInflightBytes()));
         }
         if (config.brokenRule() != BrokenRule.COMMIT_PREVIOUS_TERM_BY_COUNTING) {
@@ -719,10 +912,16 @@ public final class RaftCore {
                     log.term(hintIndex), ae.seq()));
             return;
         }
-        if (!ae.entries().isEmpty() && log.appendFromLeader(ae.entries())) {
-            // Acknowledgements not yet sent may name entries that were just deleted: drop them (a lost
-            // message is always safe; an acknowledgement of an entry we no longer hold is not).
-            messagesAfterPersist.removeIf(msg -> msg instanceof AppendResponse ar && ar.success());
+        long lastBefore = log.lastIndex();
+        long written = ae.entries().isEmpty() ? 0 : log.appendFromLeader(ae.entries());
+        if (written > 0) {
+            if (written <= lastBefore) {
+                // Acknowledgements not yet sent may name entries that were just deleted: drop them (a lost
+                // message is always safe; an acknowledgement of an entry we no longer hold is not).
+                messagesAfterPersist.removeIf(msg -> msg instanceof AppendResponse ar && ar.success());
+            }
+            configs.truncatedFrom(written); // configurations in a deleted suffix go with it (thesis §4.1)
+            configs.appended(ae.entries().subList((int) (written - ae.entries().get(0).index()), ae.entries().size()));
         }
         long lastNew = ae.lastIndex();
         log.commitTo(Math.min(ae.leaderCommit(), lastNew));
@@ -766,6 +965,7 @@ public final class RaftCore {
         } else {
             messagesAfterPersist.removeIf(msg -> msg instanceof AppendResponse ar && ar.success());
             log.restore(s); // rules 7 and 8
+            configs.restored(s.membership()); // rule 8: "load snapshot's cluster configuration"
             snapshot = s;
         }
         send(AppendResponse.accept(config.groupId(), id, is.from(), currentTerm, s.index()));
@@ -781,6 +981,10 @@ public final class RaftCore {
             return;
         }
         Progress pr = progress.get(ar.from());
+        if (pr == null) {
+            droppedMessages++; // not (or no longer) a member
+            return;
+        }
         if (ar.seq() > pr.ackedSeq && ar.seq() <= sendSeq) {
             pr.ackedSeq = ar.seq();
             releaseConfirmedReads();
@@ -799,6 +1003,9 @@ public final class RaftCore {
                 broadcastCommit();
             } else {
                 sendAppends(ar.from());
+            }
+            if (ar.from() == leadTransferee) {
+                maybeSendTimeoutNow();
             }
         } else {
             if (ar.rejectedIndex() > log.lastIndex() || ar.hintIndex() > ar.rejectedIndex()) {
@@ -821,13 +1028,15 @@ public final class RaftCore {
      * @return whether commitIndex advanced
      */
     private boolean maybeCommit() {
-        long[] match = new long[config.voters().size()];
+        Membership m = configs.current();
+        long[] match = new long[m.voters().size()];
         int i = 0;
-        for (long voter : config.voters()) {
+        for (long voter : m.voters()) {
+            // Thesis §4.2.2: a leader that is not in the configuration does not count itself.
             match[i++] = voter == id ? log.stableLastIndex() : progress.get(voter).match;
         }
         Arrays.sort(match);
-        long n = match[match.length - config.quorum()];
+        long n = match[match.length - m.quorum()];
         if (n <= log.committed()) {
             return false;
         }
@@ -836,6 +1045,11 @@ public final class RaftCore {
         }
         log.commitTo(n);
         uncommitted.committedTo(n);
+        if (!m.isVoter(id) && configs.currentIndex() <= n) {
+            // Thesis §4.2.2: a leader removed from the configuration steps down once the change is committed.
+            becomeFollower(currentTerm, 0);
+            return true;
+        }
         if (reads.hasAwaitingCommit() && log.term(n) == currentTerm) {
             reads.startRoundForAwaitingCommit(++sendSeq, log.committed());
             confirmLeadership();
@@ -847,14 +1061,17 @@ public final class RaftCore {
 
     /** Sends new entries to every follower that can take them. */
     private void broadcastAppends() {
-        for (long peer : peers) {
+        for (long peer : peers()) {
             sendAppends(peer);
         }
     }
 
     /** After commitIndex advanced: new entries or, failing that, a heartbeat carries it to each follower. */
     private void broadcastCommit() {
-        for (long peer : peers) {
+        if (role != Role.LEADER) {
+            return; // stepped down (removed from the configuration)
+        }
+        for (long peer : peers()) {
             if (!sendAppends(peer) && progress.get(peer).state == Progress.State.REPLICATE) {
                 sendHeartbeat(peer);
             }
@@ -883,6 +1100,10 @@ public final class RaftCore {
             return false;
         }
         if (pr.next < log.firstIndex()) {
+            if (!pr.recentActive) {
+                pr.probeSent = true; // a snapshot only to a follower that answers (it may be down: etcd does the same)
+                return false;
+            }
             sendSnapshot(peer, pr);
             return true;
         }
@@ -935,7 +1156,8 @@ public final class RaftCore {
      * ({@link Ready#messagesAfterPersist()}).
      */
     private void send(Message m) {
-        if ((role == Role.LEADER && (m instanceof AppendEntries || m instanceof InstallSnapshot)) || m instanceof ReadIndexRequest
+        if ((role == Role.LEADER && (m instanceof AppendEntries || m instanceof InstallSnapshot || m instanceof TimeoutNow))
+                || m instanceof ReadIndexRequest
                 || m instanceof ReadIndexResponse || m instanceof ForwardProposal || m instanceof ForwardProposalResponse) {
             messages.add(m);
         } else {
@@ -1017,6 +1239,36 @@ public final class RaftCore {
     /** The number of messages dropped as not for this node, from a non-member, or malformed. */
     public long droppedMessages() {
         return droppedMessages;
+    }
+
+    /** The membership in effect: the latest in this node's log (thesis §4.1). */
+    public Membership membership() {
+        return configs.current();
+    }
+
+    /** The index of the configuration entry that made the current membership, or 0 if none in the log. */
+    public long membershipIndex() {
+        return configs.currentIndex();
+    }
+
+    /** The membership as of log index {@code index} (for a snapshot's metadata). */
+    public Membership membershipAt(long index) {
+        return configs.at(index);
+    }
+
+    /** Leader only: the voter leadership is being handed to, or 0. */
+    public long leadTransferee() {
+        return leadTransferee;
+    }
+
+    /** The leader's view of follower {@code peer}: match and next index and replication state, or null. */
+    public PeerProgress peerProgress(long peer) {
+        Progress pr = progress.get(peer);
+        return pr == null ? null : new PeerProgress(peer, pr.match, pr.next, pr.state.name());
+    }
+
+    /** What a leader knows of one follower's replication. */
+    public record PeerProgress(long id, long matchIndex, long nextIndex, String state) {
     }
 
     /** The leader's replication state of follower {@code peer} (matchIndex), or -1 if not leader. */

@@ -175,9 +175,10 @@ final class RaftLog {
      * not already in the log." Entries already present are left alone, so a stale or duplicated message never
      * truncates the log. The caller has checked that {@code ents} follow an entry that matches.
      *
-     * @return whether existing entries were deleted
+     * @return the index from which entries were written (any the log held from there on were deleted), or 0 if every
+     *         entry was already present
      */
-    boolean appendFromLeader(List<Entry> ents) {
+    long appendFromLeader(List<Entry> ents) {
         for (int i = 0; i < ents.size(); i++) {
             Entry e = ents.get(i);
             if (!matchTerm(e.index(), e.term())) {
@@ -187,10 +188,10 @@ final class RaftLog {
                             + " conflicts with a committed entry of term " + term(e.index()));
                 }
                 unstable.truncateAndAppend(ents.subList(i, ents.size()));
-                return conflict;
+                return e.index();
             }
         }
-        return false;
+        return 0;
     }
 
     /**

@@ -8,7 +8,7 @@ package io.flotilla.raft.message;
  * <p>Node ids are positive; 0 means "none". Messages are immutable values and safe to share.
  */
 public sealed interface Message permits RequestVote, VoteResponse, AppendEntries, AppendResponse, ReadIndexRequest,
-        ReadIndexResponse, ForwardProposal, ForwardProposalResponse, InstallSnapshot, SnapshotChunk, SnapshotChunkAck {
+        ReadIndexResponse, ForwardProposal, ForwardProposalResponse, InstallSnapshot, SnapshotChunk, SnapshotChunkAck, TimeoutNow {
     /** The Raft group this message belongs to. */
     long groupId();
 

@@ -2,6 +2,7 @@ package io.flotilla.raft.node;
 
 import io.flotilla.raft.log.Entry;
 import io.flotilla.raft.log.EntryType;
+import io.flotilla.raft.log.Membership;
 import io.flotilla.raft.log.Payload;
 import io.flotilla.raft.log.SnapshotMeta;
 import io.flotilla.raft.snapshot.SnapshotStore;
@@ -56,13 +57,18 @@ final class Applier {
     private long snapshotIndex;
     private long bytesSinceSnapshot;
     private boolean snapshotInProgress;
+    /** The membership as of the applied index (apply thread). */
+    private Membership appliedMembership;
 
     /**
      * Where and when snapshots are taken.
      *
+     * @param initial the membership before any applied configuration entry (the bootstrap voters); a restored
+     *                snapshot's replaces it, and each applied CONFIG entry after that (Figure 13 stores "last config
+     *                as of lastIncludedIndex": the applied one, not a newer one appended but not yet applied)
      * @param onSaved called (on the snapshot thread) with each snapshot saved
      */
-    record Snapshots(SnapshotStore store, SnapshotPolicy policy, List<Long> voters, Executor thread,
+    record Snapshots(SnapshotStore store, SnapshotPolicy policy, Membership initial, Executor thread,
                      java.util.function.Consumer<SnapshotMeta> onSaved) {
     }
 
@@ -76,6 +82,7 @@ final class Applier {
         this.thread = thread;
         this.onFatal = onFatal;
         this.snapshots = snapshots;
+        this.appliedMembership = snapshots == null ? null : snapshots.initial();
     }
 
     long appliedIndex() {
@@ -127,6 +134,7 @@ final class Applier {
             }
             applied = meta.index();
             appliedTerm = meta.term();
+            appliedMembership = meta.membership();
             snapshotIndex = Math.max(snapshotIndex, meta.index());
             bytesSinceSnapshot = 0;
             while (!proposals.isEmpty() && proposals.firstKey() <= meta.index()) {
@@ -152,13 +160,14 @@ final class Applier {
         }
         long index = applied;
         long term = appliedTerm;
+        Membership membership = appliedMembership;
         snapshotInProgress = true;
         snapshotIndex = index; // if saving fails, the next attempt waits for another round of entries
         bytesSinceSnapshot = 0;
         snapshots.thread().execute(() -> {
             SnapshotMeta saved = null;
             try {
-                saved = snapshots.store().save(index, term, snapshots.voters(), writer);
+                saved = snapshots.store().save(index, term, membership, writer);
             } catch (IOException | RuntimeException e) {
                 org.slf4j.LoggerFactory.getLogger(Applier.class).warn("saving a snapshot at index {} failed; "
                         + "the log is not compacted and the next snapshot is tried later", index, e);
@@ -199,6 +208,9 @@ final class Applier {
     }
 
     private Outcome applyOne(Entry e) {
+        if (e.type() == EntryType.CONFIG) {
+            appliedMembership = e.membership();
+        }
         if (e.type() != EntryType.COMMAND) {
             return new Outcome(e.index(), e.term(), Payload.EMPTY, null);
         }

@@ -6,6 +6,7 @@ import io.flotilla.raft.core.Ready;
 import io.flotilla.raft.core.RequestOutcome;
 import io.flotilla.raft.core.Role;
 import io.flotilla.raft.log.LogStore;
+import io.flotilla.raft.log.Membership;
 import io.flotilla.raft.log.Payload;
 import io.flotilla.raft.log.SnapshotMeta;
 import io.flotilla.raft.message.InstallSnapshot;
@@ -114,7 +115,7 @@ public final class RaftNode implements AutoCloseable {
         this.ownsEnvironment = ownsEnvironment;
         this.loop = env.newSerialExecutor("flotilla-" + config.nodeId() + "-loop");
         Applier.Snapshots snapshotting = snapshots == null ? null : new Applier.Snapshots(snapshots,
-                config.snapshots(), List.copyOf(config.members().keySet()),
+                config.snapshots(), Membership.ofVoters(List.copyOf(config.members().keySet())),
                 env.newSerialExecutor("flotilla-" + config.nodeId() + "-snapshot"),
                 meta -> submit(() -> snapshotSaved(meta)));
         this.applier = new Applier(stateMachine, env.newSerialExecutor("flotilla-" + config.nodeId() + "-apply"),
@@ -442,7 +443,7 @@ public final class RaftNode implements AutoCloseable {
                 }
                 publishStatus();
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             LOG.error("node {}: stopping on an error", id(), e);
             failure = e; // a storage error or a broken invariant: stop rather than run on state we cannot trust
             running = false;

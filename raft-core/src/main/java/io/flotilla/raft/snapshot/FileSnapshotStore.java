@@ -1,5 +1,6 @@
 package io.flotilla.raft.snapshot;
 
+import io.flotilla.raft.log.Membership;
 import io.flotilla.raft.log.SnapshotMeta;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -240,13 +241,13 @@ public final class FileSnapshotStore implements SnapshotStore {
     }
 
     @Override
-    public SnapshotMeta save(long index, long term, List<Long> voters, SnapshotWriter writer) throws IOException {
+    public SnapshotMeta save(long index, long term, Membership membership, SnapshotWriter writer) throws IOException {
         Objects.requireNonNull(writer, "writer");
         Path tmp = null;
         boolean released = false;
         boolean moved = false;
         try {
-            new SnapshotMeta(index, term, voters, 0, 0);  // checks the arguments before any work
+            new SnapshotMeta(index, term, membership, 0, 0);  // checks the arguments before any work
             long generation;
             synchronized (mutex) {
                 checkOpen();
@@ -269,7 +270,7 @@ public final class FileSnapshotStore implements SnapshotStore {
                 }
                 channel.force(true);
             }
-            SnapshotMeta meta = new SnapshotMeta(index, term, voters, out.count(), out.checksum());
+            SnapshotMeta meta = new SnapshotMeta(index, term, membership, out.count(), out.checksum());
             MetaFile.write(tmp.resolve(META), meta);
             DiskOps.syncDirectory(tmp);
             synchronized (mutex) {

@@ -1,10 +1,10 @@
 package io.flotilla.raft.snapshot;
 
+import io.flotilla.raft.log.Membership;
 import io.flotilla.raft.log.SnapshotMeta;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
@@ -68,12 +68,12 @@ public final class InMemorySnapshotStore implements SnapshotStore {
     }
 
     @Override
-    public SnapshotMeta save(long index, long term, List<Long> voters, SnapshotWriter writer) throws IOException {
+    public SnapshotMeta save(long index, long term, Membership membership, SnapshotWriter writer) throws IOException {
         Objects.requireNonNull(writer, "writer");
         ByteChunks data = new ByteChunks();
         ChecksummingOutputStream out = new ChecksummingOutputStream(data.outputStream());
         try {
-            new SnapshotMeta(index, term, voters, 0, 0);  // checks the arguments before any work
+            new SnapshotMeta(index, term, membership, 0, 0);  // checks the arguments before any work
             synchronized (mutex) {
                 checkOpen();
             }
@@ -81,7 +81,7 @@ public final class InMemorySnapshotStore implements SnapshotStore {
         } finally {
             writer.release();
         }
-        SnapshotMeta meta = new SnapshotMeta(index, term, voters, out.count(), out.checksum());
+        SnapshotMeta meta = new SnapshotMeta(index, term, membership, out.count(), out.checksum());
         synchronized (mutex) {
             checkOpen();
             put(meta, data);

@@ -1,10 +1,10 @@
 package io.flotilla.raft.snapshot;
 
+import io.flotilla.raft.log.Membership;
 import io.flotilla.raft.log.SnapshotMeta;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -16,7 +16,7 @@ import java.util.Optional;
  * discarded when the store is opened again. {@link #latest()} verifies nothing by itself; {@link #open} checks the
  * data against the metadata's size and checksum as it is read.
  *
- * <p>Snapshots are found by their whole {@link SnapshotMeta} (voters included). After {@link #close()} every call but
+ * <p>Snapshots are found by their whole {@link SnapshotMeta} (membership included). After {@link #close()} every call but
  * {@code close()} throws {@link IllegalStateException}.
  *
  * <p>Thread-safety: implementations are thread-safe. {@link #save} runs on a snapshot thread while the event loop
@@ -27,13 +27,14 @@ public interface SnapshotStore extends AutoCloseable {
     Optional<SnapshotMeta> latest();
 
     /**
-     * Writes a new snapshot of the state at ({@code index}, {@code term}) with membership {@code voters}: the data
+     * Writes a new snapshot of the state at ({@code index}, {@code term}) with {@code membership}, the group's
+     * membership as of {@code index} (Figure 13's "last config"), stored in the snapshot's metadata: the data
      * comes from {@code writer}; size and checksum are computed on the way. Atomic and durable when it returns.
      * Snapshots older than the newest {@code retain} (a store setting) are deleted afterwards.
      *
      * @return the new snapshot's complete metadata
      */
-    SnapshotMeta save(long index, long term, List<Long> voters, SnapshotWriter writer) throws IOException;
+    SnapshotMeta save(long index, long term, Membership membership, SnapshotWriter writer) throws IOException;
 
     /**
      * Reads the data of snapshot {@code meta} from {@code offset}. A stream read to the end from offset 0 checks

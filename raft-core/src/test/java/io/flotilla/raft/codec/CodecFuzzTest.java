@@ -1,8 +1,12 @@
 package io.flotilla.raft.codec;
 
 import com.google.protobuf.ByteString;
+import io.flotilla.raft.codec.proto.EntryRecord;
+import io.flotilla.raft.codec.proto.EntryTypeProto;
 import io.flotilla.raft.codec.proto.Envelope;
 import io.flotilla.raft.codec.proto.InstallSnapshotProto;
+import io.flotilla.raft.codec.proto.MemberAddressProto;
+import io.flotilla.raft.codec.proto.MembershipProto;
 import io.flotilla.raft.codec.proto.SnapshotChunkAckProto;
 import io.flotilla.raft.codec.proto.SnapshotChunkProto;
 import io.flotilla.raft.codec.proto.SnapshotMetaProto;
@@ -15,9 +19,12 @@ import org.junit.jupiter.api.Test;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.Random;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -161,22 +168,137 @@ class CodecFuzzTest {
 
     /** A meta, usually valid and at least {@code minSizeBytes} long, with edge values now and then. */
     private static SnapshotMetaProto meta(Random random, int minSizeBytes) {
+        MembershipProto m = membership(random);
         SnapshotMetaProto.Builder b = SnapshotMetaProto.newBuilder()
-                .setIndex(u64(random, 5)).setTerm(u64(random, 3)).setChecksum(u64(random, 7));
-        for (int n = random.nextInt(8) == 0 ? 0 : 1 + random.nextInt(3), i = 0; i < n; i++) {
-            b.addVoters(random.nextInt(4) == 0 ? u64(random, i + 1) : i + 1);
-        }
+                .setIndex(u64(random, 5)).setTerm(u64(random, 3)).setChecksum(u64(random, 7))
+                .addAllVoters(m.getVotersList()).addAllLearners(m.getLearnersList())
+                .addAllAddresses(m.getAddressesList());
         return b.setSizeBytes(random.nextBoolean() ? minSizeBytes + random.nextInt(3) : u64(random, 64)).build();
     }
 
     private static boolean valid(SnapshotMetaProto m) {
-        boolean ascending = m.getVotersCount() > 0;
-        for (int i = 0; i < m.getVotersCount(); i++) {
-            ascending &= unsigned(m.getVoters(i)).signum() > 0 && below63(m.getVoters(i))
-                    && (i == 0 || unsigned(m.getVoters(i)).compareTo(unsigned(m.getVoters(i - 1))) > 0);
-        }
-        return ascending && m.getIndex() != 0 && below63(m.getIndex()) && m.getTerm() != 0 && below63(m.getTerm())
+        return valid(MembershipProto.newBuilder().addAllVoters(m.getVotersList()).addAllLearners(m.getLearnersList())
+                .addAllAddresses(m.getAddressesList()).build())
+                && m.getIndex() != 0 && below63(m.getIndex()) && m.getTerm() != 0 && below63(m.getTerm())
                 && below63(m.getSizeBytes()) && checksum(m.getChecksum());
+    }
+
+    /**
+     * Membership fields, usually valid, now and then broken: an id at an edge of its range, out of order or twice,
+     * a learner that is a voter, an address for a non-member or blank, no voters at all.
+     */
+    private static MembershipProto membership(Random random) {
+        MembershipProto.Builder b = MembershipProto.newBuilder();
+        long next = 1;
+        for (int n = random.nextInt(10) == 0 ? 0 : 1 + random.nextInt(3), i = 0; i < n; i++) {
+            b.addVoters(random.nextInt(5) == 0 ? u64(random, next) : next);
+            next = 1 + (random.nextInt(12) == 0 ? next - 1 : next);          // sometimes the same id again
+        }
+        for (int n = random.nextInt(3), i = 0; i < n; i++) {
+            b.addLearners(random.nextInt(5) == 0 ? u64(random, next) : random.nextInt(12) == 0 ? 1 : next);
+            next++;
+        }
+        if (random.nextInt(12) == 0 && b.getVotersCount() > 1) {                 // out of order
+            long first = b.getVoters(0);
+            b.setVoters(0, b.getVoters(1)).setVoters(1, first);
+        }
+        // Ids below next are usually members; next never is.
+        for (long id = 1; id <= next; id++) {
+            if (id < next ? random.nextInt(3) == 0 : random.nextInt(10) == 0) {
+                String address = switch (random.nextInt(10)) {
+                    case 0 -> "";
+                    case 1 -> " \t";
+                    case 2 -> "nœud-" + id + ":7000";
+                    default -> "n" + id + ":7000";
+                };
+                b.addAddresses(MemberAddressProto.newBuilder()
+                        .setId(random.nextInt(16) == 0 ? u64(random, id) : id).setAddress(address));
+            }
+        }
+        if (random.nextInt(16) == 0 && b.getAddressesCount() > 1) {              // out of order
+            MemberAddressProto first = b.getAddresses(0);
+            b.setAddresses(0, b.getAddresses(1)).setAddresses(1, first);
+        }
+        return b.build();
+    }
+
+    /** The naive oracle for {@link #membership}: every rule of Membership plus canonical (ascending) order. */
+    private static boolean valid(MembershipProto m) {
+        Set<BigInteger> voters = new HashSet<>();
+        Set<BigInteger> members = new HashSet<>();
+        boolean valid = m.getVotersCount() > 0
+                && ascendingIds(m.getVotersList()) && ascendingIds(m.getLearnersList());
+        for (long v : m.getVotersList()) {
+            voters.add(unsigned(v));
+            members.add(unsigned(v));
+        }
+        for (long l : m.getLearnersList()) {
+            valid &= !voters.contains(unsigned(l));
+            members.add(unsigned(l));
+        }
+        List<Long> addressed = new ArrayList<>();
+        for (MemberAddressProto a : m.getAddressesList()) {
+            addressed.add(a.getId());
+            valid &= members.contains(unsigned(a.getId())) && !a.getAddress().isBlank();
+        }
+        BigInteger previous = BigInteger.valueOf(-1);
+        for (long id : addressed) {
+            valid &= unsigned(id).compareTo(previous) > 0;
+            previous = unsigned(id);
+        }
+        return valid;
+    }
+
+    /** Positive, at most 2^63-1, and strictly ascending. */
+    private static boolean ascendingIds(List<Long> ids) {
+        boolean valid = true;
+        for (int i = 0; i < ids.size(); i++) {
+            valid &= unsigned(ids.get(i)).signum() > 0 && below63(ids.get(i))
+                    && (i == 0 || unsigned(ids.get(i)).compareTo(unsigned(ids.get(i - 1))) > 0);
+        }
+        return valid;
+    }
+
+    /**
+     * Log entries with the type, the presence of a membership and every membership field drawn from its edges: each
+     * decodes exactly when the naive oracle says so (a membership present exactly on a CONFIG entry, and valid), and
+     * then re-encodes to the very same bytes.
+     */
+    @Test
+    void configEntriesAreAcceptedExactlyWhenTheirMembershipIsValid() {
+        Random random = new Random(Generators.SEED);
+        int accepted = 0;
+        int rejected = 0;
+        int acceptedConfig = 0;
+        for (int i = 0; i < 30_000; i++) {
+            int type = random.nextInt(8) == 0 ? random.nextInt(5) : EntryTypeProto.ENTRY_TYPE_CONFIG_VALUE;
+            EntryRecord.Builder b = EntryRecord.newBuilder().setIndex(1 + random.nextInt(9)).setTerm(1)
+                    .setTypeValue(type);
+            boolean hasMembership = random.nextInt(10) != 0;
+            boolean valid = type >= 1 && type <= 3 && (type == EntryTypeProto.ENTRY_TYPE_CONFIG_VALUE) == hasMembership;
+            if (hasMembership) {
+                MembershipProto m = membership(random);
+                b.setMembership(m);
+                valid &= valid(m);
+            }
+            byte[] bytes = b.build().toByteArray();
+            String context = Generators.replay("case " + i + ": " + b.build() + " " + hex(bytes));
+            Entry decoded;
+            try {
+                decoded = EntryCodec.decode(bytes);
+            } catch (CodecException e) {
+                assertThat(valid).as(context + " was rejected: " + e.getMessage()).isFalse();
+                rejected++;
+                continue;
+            }
+            assertThat(valid).as(context + " decoded to " + decoded).isTrue();
+            assertThat(EntryCodec.encode(decoded)).as(context).isEqualTo(bytes);
+            accepted++;
+            acceptedConfig += decoded.membership() != null ? 1 : 0;
+        }
+        assertThat(acceptedConfig).as(Generators.replay("accepted CONFIG entries")).isGreaterThan(5_000);
+        assertThat(accepted).as(Generators.replay("accepted")).isGreaterThan(5_000);
+        assertThat(rejected).as(Generators.replay("rejected")).isGreaterThan(5_000);
     }
 
     private static boolean header(long groupId, long from, long to, long term) {

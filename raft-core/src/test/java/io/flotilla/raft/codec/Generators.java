@@ -3,6 +3,7 @@ package io.flotilla.raft.codec;
 import io.flotilla.raft.log.Entry;
 import io.flotilla.raft.log.EntryType;
 import io.flotilla.raft.log.HardState;
+import io.flotilla.raft.log.Membership;
 import io.flotilla.raft.log.Payload;
 import io.flotilla.raft.log.SnapshotMeta;
 import io.flotilla.raft.message.AppendEntries;
@@ -16,13 +17,16 @@ import io.flotilla.raft.message.ReadIndexResponse;
 import io.flotilla.raft.message.RequestVote;
 import io.flotilla.raft.message.SnapshotChunk;
 import io.flotilla.raft.message.SnapshotChunkAck;
+import io.flotilla.raft.message.TimeoutNow;
 import io.flotilla.raft.message.VoteResponse;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
@@ -50,6 +54,7 @@ final class Generators {
         messageKinds.put(InstallSnapshot.class, this::installSnapshot);
         messageKinds.put(SnapshotChunk.class, this::snapshotChunk);
         messageKinds.put(SnapshotChunkAck.class, this::snapshotChunkAck);
+        messageKinds.put(TimeoutNow.class, this::timeoutNow);
     }
 
     /** A description of the seed for assertion messages, with the command that replays it. */
@@ -83,8 +88,44 @@ final class Generators {
     }
 
     Entry entry(long index) {
-        return random.nextInt(4) == 0 ? Entry.noop(index, positive())
-                : new Entry(index, positive(), random.nextBoolean() ? EntryType.COMMAND : EntryType.NOOP, payload());
+        return switch (random.nextInt(5)) {
+            case 0 -> Entry.noop(index, positive());
+            case 1 -> Entry.config(index, positive(), membership());
+            default -> new Entry(index, positive(), random.nextBoolean() ? EntryType.COMMAND : EntryType.NOOP,
+                    payload());
+        };
+    }
+
+    /**
+     * A membership of one to five voters and up to three learners, ids small or at {@code Long.MAX_VALUE}, each
+     * member with or without an address (ASCII, IPv6, non-ASCII, or long).
+     */
+    Membership membership() {
+        List<Long> ids = new ArrayList<>();
+        long id = 0;
+        for (int n = 1 + random.nextInt(5) + random.nextInt(4); n > 0 && id < Long.MAX_VALUE; n--) {
+            id = random.nextInt(12) == 0 ? Long.MAX_VALUE : id + 1 + random.nextInt(3);
+            ids.add(id);
+        }
+        Collections.shuffle(ids, random);
+        int voters = 1 + random.nextInt(Math.min(5, ids.size()));
+        Map<Long, String> addresses = new TreeMap<>();
+        for (long member : ids) {
+            if (random.nextBoolean()) {
+                addresses.put(member, address(member));
+            }
+        }
+        return new Membership(ids.subList(0, voters), ids.subList(voters, ids.size()), addresses);
+    }
+
+    private String address(long id) {
+        return switch (random.nextInt(5)) {
+            case 0 -> "10.0.0." + (id % 256) + ":7000";
+            case 1 -> "[2001:db8::" + Long.toHexString(id & 0xFFFF) + "]:7000";
+            case 2 -> "nœud-" + id + ".grappe.example:7000";
+            case 3 -> "n".repeat(1 + random.nextInt(300));
+            default -> "node-" + id + ":" + random.nextInt(65536);
+        };
     }
 
     Entry entry() {
@@ -100,9 +141,15 @@ final class Generators {
         return kinds.get(random.nextInt(kinds.size())).get();
     }
 
+    /** A vote request: plain, PreVote or for a leadership transfer (never both). */
     RequestVote requestVote() {
+        int kind = random.nextInt(3);
         return new RequestVote(nonNegative(), positive(), positive(), nonNegative(), nonNegative(), nonNegative(),
-                random.nextBoolean());
+                kind == 1, kind == 2);
+    }
+
+    TimeoutNow timeoutNow() {
+        return new TimeoutNow(nonNegative(), positive(), positive(), nonNegative());
     }
 
     VoteResponse voteResponse() {
@@ -168,13 +215,8 @@ final class Generators {
 
     /** A snapshot of at least {@code minSizeBytes} bytes. */
     SnapshotMeta snapshotMeta(long minSizeBytes) {
-        List<Long> voters = new ArrayList<>();
-        long id = 0;
-        for (int i = 1 + random.nextInt(5); i > 0 && id < Long.MAX_VALUE; i--) {
-            id = random.nextInt(8) == 0 ? Long.MAX_VALUE : id + 1 + random.nextInt(3);
-            voters.add(id);
-        }
-        return new SnapshotMeta(positive(), positive(), voters, Math.max(minSizeBytes, nonNegative()), checksum());
+        return new SnapshotMeta(positive(), positive(), membership(), Math.max(minSizeBytes, nonNegative()),
+                checksum());
     }
 
     InstallSnapshot installSnapshot() {

@@ -7,13 +7,17 @@ import io.flotilla.raft.codec.proto.EntryProto;
 import io.flotilla.raft.codec.proto.EntryTypeProto;
 import io.flotilla.raft.codec.proto.Envelope;
 import io.flotilla.raft.codec.proto.InstallSnapshotProto;
+import io.flotilla.raft.codec.proto.MemberAddressProto;
+import io.flotilla.raft.codec.proto.MembershipProto;
 import io.flotilla.raft.codec.proto.RequestVoteProto;
 import io.flotilla.raft.codec.proto.SnapshotChunkAckProto;
 import io.flotilla.raft.codec.proto.SnapshotChunkProto;
 import io.flotilla.raft.codec.proto.SnapshotChunkStatusProto;
 import io.flotilla.raft.codec.proto.SnapshotMetaProto;
+import io.flotilla.raft.codec.proto.TimeoutNowProto;
 import io.flotilla.raft.codec.proto.VoteResponseProto;
 import io.flotilla.raft.log.Entry;
+import io.flotilla.raft.log.Membership;
 import io.flotilla.raft.log.Payload;
 import io.flotilla.raft.log.SnapshotMeta;
 import io.flotilla.raft.message.AppendEntries;
@@ -23,6 +27,7 @@ import io.flotilla.raft.message.Message;
 import io.flotilla.raft.message.RequestVote;
 import io.flotilla.raft.message.SnapshotChunk;
 import io.flotilla.raft.message.SnapshotChunkAck;
+import io.flotilla.raft.message.TimeoutNow;
 import io.flotilla.raft.message.VoteResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,6 +38,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 
@@ -106,6 +112,37 @@ class MessageCodecTest {
                         "5a10" + "0801100318022004" + "280530033808" + "4002"));
     }
 
+    /**
+     * Pins the encodings added with membership changes (issue 7). The messages above, which carry no learners,
+     * addresses, CONFIG entries or transfer flag, keep their bytes: a node from before membership changes reads
+     * them as before.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("goldenMembershipMessages")
+    void membershipEncodingIsStable(Message message, String hex) {
+        encodingIsStable(message, hex);
+    }
+
+    static Stream<Arguments> goldenMembershipMessages() {
+        // Membership: voters packed (0a 03 01 02 03), learners packed (12 01 04), one address entry
+        // (1a 07: id=4 (08 04), address="d:4" (12 03 64 3a 34)); 17 bytes.
+        Membership members = new Membership(List.of(1L, 2L, 3L), List.of(4L), Map.of(4L, "d:4"));
+        String membershipHex = "0a03010203" + "120104" + "1a07" + "0804" + "1203643a34";
+        // The meta of goldenMessages plus learners (field 6: 32 01 04) and addresses (field 7: 3a 07 ...).
+        SnapshotMeta meta = new SnapshotMeta(5, 3, members, 10, 0xABCDL);
+        String metaHex = "080510031a03010203200a28cdd702" + "320104" + "3a07" + "0804" + "1203643a34";
+        return Stream.of(
+                // transfer is field 8 (40 01), after the fields of goldenMessages' RequestVote.
+                arguments(new RequestVote(1, 2, 3, 4, 5, 6, false, true), "0a0e" + "080110021803200428053006" + "4001"),
+                // Envelope field 12 (62), 8 bytes of header.
+                arguments(new TimeoutNow(1, 2, 3, 4), "6208" + "0801100218032004"),
+                // A CONFIG entry (type 18 03) with no data and its membership as field 5 (2a 11).
+                arguments(new AppendEntries(1, 2, 3, 4, 5, 3, List.of(Entry.config(6, 4, members)), 5),
+                        "1a29" + "080110021803200428053003" + "3a19" + "080610041803" + "2a11" + membershipHex
+                                + "4005"),
+                arguments(new InstallSnapshot(1, 2, 3, 4, meta), "4a25" + "0801100218032004" + "2a1b" + metaHex));
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("malformedMessages")
     void malformedInputIsRejectedWithCodecException(String name, byte[] bytes, String expected) {
@@ -171,6 +208,58 @@ class MessageCodecTest {
                 malformed("AppendEntries entry type unknown",
                         envelope(appendEntries().addEntries(entry(6).setTypeValue(9))).toByteArray(),
                         "invalid AppendEntries: entries[0]: unknown entry type 9"),
+                malformed("AppendEntries CONFIG entry without membership",
+                        envelope(appendEntries().addEntries(entry(6).setType(EntryTypeProto.ENTRY_TYPE_CONFIG)))
+                                .toByteArray(),
+                        "invalid AppendEntries: entries[0]: a CONFIG entry carries no membership"),
+                malformed("AppendEntries COMMAND entry with a membership",
+                        envelope(appendEntries().addEntries(entry(6).setMembership(membership()))).toByteArray(),
+                        "invalid AppendEntries: entries[0]: a COMMAND entry carries a membership; only CONFIG"),
+                malformed("AppendEntries NOOP entry with a membership",
+                        envelope(appendEntries().addEntries(entry(6).setType(EntryTypeProto.ENTRY_TYPE_NOOP)
+                                .clearData().setMembership(membership()))).toByteArray(),
+                        "invalid AppendEntries: entries[0]: a NOOP entry carries a membership; only CONFIG"),
+                malformed("AppendEntries CONFIG entry with an empty membership",
+                        envelope(appendEntries().addEntries(config(6, MembershipProto.newBuilder())))
+                                .toByteArray(),
+                        "invalid AppendEntries: entries[0]: membership: a membership needs at least one voter"),
+                malformed("AppendEntries CONFIG entry with a learner that is a voter",
+                        envelope(appendEntries().addEntries(config(6, MembershipProto.newBuilder().addVoters(1)
+                                .addVoters(2).addLearners(1)))).toByteArray(),
+                        "invalid AppendEntries: entries[0]: membership: node 1 cannot be both a voter and a learner"),
+                malformed("AppendEntries CONFIG entry with a voter twice",
+                        envelope(appendEntries().addEntries(config(6, membership().addVoters(3)))).toByteArray(),
+                        "invalid AppendEntries: entries[0]: membership: voters lists node 3 twice"),
+                malformed("AppendEntries CONFIG entry with a learner twice",
+                        envelope(appendEntries().addEntries(config(6, membership().addLearners(7).addLearners(7))))
+                                .toByteArray(),
+                        "invalid AppendEntries: entries[0]: membership: learners lists node 7 twice"),
+                malformed("AppendEntries CONFIG entry with voters out of order",
+                        envelope(appendEntries().addEntries(config(6, MembershipProto.newBuilder().addVoters(2)
+                                .addVoters(1)))).toByteArray(),
+                        "invalid AppendEntries: entries[0]: membership: voters must be strictly ascending, found 1"),
+                malformed("AppendEntries CONFIG entry with an address of a non-member",
+                        envelope(appendEntries().addEntries(config(6, membership().addAddresses(address(8, "h:8")))))
+                                .toByteArray(),
+                        "invalid AppendEntries: entries[0]: membership: address given for node 8, which is not"),
+                malformed("AppendEntries CONFIG entry with an empty address",
+                        envelope(appendEntries().addEntries(config(6, MembershipProto.newBuilder().addVoters(1)
+                                .addAddresses(address(1, "")))))
+                                .toByteArray(),
+                        "invalid AppendEntries: entries[0]: membership: the address of node 1 is empty"),
+                malformed("AppendEntries CONFIG entry with an address that is not UTF-8",
+                        replace(envelope(appendEntries().addEntries(config(6, membership().addAddresses(
+                                address(3, "é"))))).toByteArray(), bytes(0xC3, 0xA9), bytes(0xC3, 0x28)),
+                        "malformed Envelope"),
+                malformed("RequestVote both PreVote and transfer",
+                        envelope(requestVote().setPreVote(true).setTransfer(true)).toByteArray(),
+                        "invalid RequestVote: a leadership transfer skips PreVote"),
+                malformed("TimeoutNow from node 0", envelope(TimeoutNowProto.newBuilder().setGroupId(1).setTo(3)
+                                .setTerm(4)).toByteArray(),
+                        "invalid TimeoutNow: from and to must be positive node ids, were 0 and 3"),
+                malformed("TimeoutNow term above Long.MAX_VALUE", envelope(TimeoutNowProto.newBuilder().setGroupId(1)
+                                .setFrom(2).setTo(3).setTerm(-1)).toByteArray(),
+                        "invalid TimeoutNow: term must be >= 0"),
                 malformed("AppendEntries entries past Long.MAX_VALUE",
                         envelope(appendEntries().setPrevLogIndex(Long.MAX_VALUE).addEntries(entry(Long.MIN_VALUE)))
                                 .toByteArray(),
@@ -187,22 +276,53 @@ class MessageCodecTest {
                         "invalid InstallSnapshot: meta is missing"),
                 malformed("InstallSnapshot with an empty meta",
                         envelope(installSnapshot().setMeta(SnapshotMetaProto.getDefaultInstance())).toByteArray(),
-                        "invalid InstallSnapshot: meta: snapshot index and term must be > 0, were 0 and 0"),
+                        "invalid InstallSnapshot: meta: a membership needs at least one voter"),
                 malformed("InstallSnapshot meta index above Long.MAX_VALUE",
                         envelope(installSnapshot().setMeta(meta().setIndex(-1))).toByteArray(),
                         "invalid InstallSnapshot: meta: snapshot index and term must be > 0, were -1 and 3"),
                 malformed("InstallSnapshot meta without voters",
                         envelope(installSnapshot().setMeta(meta().clearVoters())).toByteArray(),
-                        "invalid InstallSnapshot: meta: a snapshot names at least one voter"),
+                        "invalid InstallSnapshot: meta: a membership needs at least one voter"),
+                // Non-canonical order is rejected, not sorted: each membership has exactly one encoding.
                 malformed("InstallSnapshot meta voters not ascending",
                         envelope(installSnapshot().setMeta(meta().addVoters(2))).toByteArray(),
-                        "invalid InstallSnapshot: meta: voters must be positive and strictly ascending: [1, 2, 3, 2]"),
+                        "invalid InstallSnapshot: meta: voters must be strictly ascending, found 2 after 3"),
+                malformed("InstallSnapshot meta voter twice",
+                        envelope(installSnapshot().setMeta(meta().addVoters(3))).toByteArray(),
+                        "invalid InstallSnapshot: meta: voters lists node 3 twice"),
                 malformed("InstallSnapshot meta voter 0",
                         envelope(installSnapshot().setMeta(meta().clearVoters().addVoters(0))).toByteArray(),
-                        "invalid InstallSnapshot: meta: voters must be positive and strictly ascending: [0]"),
+                        "invalid InstallSnapshot: meta: voters must be positive node ids, found 0"),
                 malformed("InstallSnapshot meta voter above Long.MAX_VALUE",
                         envelope(installSnapshot().setMeta(meta().addVoters(-1))).toByteArray(),
-                        "invalid InstallSnapshot: meta: voters must be positive and strictly ascending"),
+                        "invalid InstallSnapshot: meta: voters must be positive node ids, found -1"),
+                malformed("InstallSnapshot meta learner also a voter",
+                        envelope(installSnapshot().setMeta(meta().addLearners(2))).toByteArray(),
+                        "invalid InstallSnapshot: meta: node 2 cannot be both a voter and a learner"),
+                malformed("InstallSnapshot meta learners not ascending",
+                        envelope(installSnapshot().setMeta(meta().addLearners(5).addLearners(4))).toByteArray(),
+                        "invalid InstallSnapshot: meta: learners must be strictly ascending, found 4 after 5"),
+                malformed("InstallSnapshot meta learner 0",
+                        envelope(installSnapshot().setMeta(meta().addLearners(0))).toByteArray(),
+                        "invalid InstallSnapshot: meta: learners must be positive node ids, found 0"),
+                malformed("InstallSnapshot meta address of a non-member",
+                        envelope(installSnapshot().setMeta(meta().addAddresses(address(9, "i:9")))).toByteArray(),
+                        "invalid InstallSnapshot: meta: address given for node 9, which is not a member"),
+                malformed("InstallSnapshot meta address without an id",
+                        envelope(installSnapshot().setMeta(meta().addAddresses(MemberAddressProto.newBuilder()
+                                .setAddress("x:1")))).toByteArray(),
+                        "invalid InstallSnapshot: meta: address given for node 0, which is not a member"),
+                malformed("InstallSnapshot meta blank address",
+                        envelope(installSnapshot().setMeta(meta().addAddresses(address(2, " ")))).toByteArray(),
+                        "invalid InstallSnapshot: meta: the address of node 2 is empty"),
+                malformed("InstallSnapshot meta addresses not ascending",
+                        envelope(installSnapshot().setMeta(meta().addAddresses(address(2, "b:2"))
+                                .addAddresses(address(1, "a:1")))).toByteArray(),
+                        "invalid InstallSnapshot: meta: address ids must be strictly ascending, found 1 after 2"),
+                malformed("InstallSnapshot meta address given twice",
+                        envelope(installSnapshot().setMeta(meta().addAddresses(address(2, "b:2"))
+                                .addAddresses(address(2, "c:2")))).toByteArray(),
+                        "invalid InstallSnapshot: meta: address ids lists node 2 twice"),
                 malformed("InstallSnapshot meta sizeBytes above Long.MAX_VALUE",
                         envelope(installSnapshot().setMeta(meta().setSizeBytes(-1))).toByteArray(),
                         "invalid InstallSnapshot: meta: sizeBytes must be >= 0, was -1"),
@@ -290,6 +410,14 @@ class MessageCodecTest {
         return arguments(name, bytes, expectedMessage);
     }
 
+    /** {@code bytes} with the one occurrence of {@code from} replaced by {@code to}, of the same length. */
+    private static byte[] replace(byte[] bytes, byte[] from, byte[] to) {
+        String hex = HexFormat.of().formatHex(bytes);
+        String fromHex = HexFormat.of().formatHex(from);
+        assertThat(hex.indexOf(fromHex)).isEqualTo(hex.lastIndexOf(fromHex)).isNotNegative();
+        return HexFormat.of().parseHex(hex.replace(fromHex, HexFormat.of().formatHex(to)));
+    }
+
     private static byte[] bytes(int... values) {
         byte[] bytes = new byte[values.length];
         for (int i = 0; i < values.length; i++) {
@@ -314,6 +442,20 @@ class MessageCodecTest {
 
     private static EntryProto.Builder entry(long index) {
         return EntryProto.newBuilder().setIndex(index).setTerm(4).setType(EntryTypeProto.ENTRY_TYPE_COMMAND);
+    }
+
+    /** Voters 1, 2, 3 and learner 4, addresses for 1 and 4. */
+    private static MembershipProto.Builder membership() {
+        return MembershipProto.newBuilder().addVoters(1).addVoters(2).addVoters(3).addLearners(4)
+                .addAddresses(address(1, "a:1")).addAddresses(address(4, "d:4"));
+    }
+
+    private static MemberAddressProto.Builder address(long id, String address) {
+        return MemberAddressProto.newBuilder().setId(id).setAddress(address);
+    }
+
+    private static EntryProto.Builder config(long index, MembershipProto.Builder membership) {
+        return entry(index).setType(EntryTypeProto.ENTRY_TYPE_CONFIG).setMembership(membership);
     }
 
     private static SnapshotMetaProto.Builder meta() {
@@ -357,6 +499,10 @@ class MessageCodecTest {
 
     private static Envelope envelope(AppendEntriesProto.Builder body) {
         return Envelope.newBuilder().setAppendEntries(body).build();
+    }
+
+    private static Envelope envelope(TimeoutNowProto.Builder body) {
+        return Envelope.newBuilder().setTimeoutNow(body).build();
     }
 
     private static Envelope envelope(AppendResponseProto.Builder body) {

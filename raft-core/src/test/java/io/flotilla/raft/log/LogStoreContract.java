@@ -74,6 +74,29 @@ public interface LogStoreContract {
         }
     }
 
+    /** A CONFIG entry (thesis §4.1) keeps its whole membership: voters, learners and addresses. */
+    @Test
+    default void configEntriesAreReadBackWithTheirMembershipAlsoAfterReopen() {
+        Membership membership = new Membership(List.of(1L, 2L, 3L), List.of(4L), java.util.Map.of(4L, "n4:7000"));
+        List<Entry> log = new ArrayList<>(entries(1, 3, 1));
+        log.add(Entry.config(3, 2, membership));
+        log.add(Entry.config(4, 2, membership.promote(4)));
+        log.addAll(entries(5, 7, 2));
+        LogStore store = newStore();
+        store.save(new HardState(2, 1, 4), log, true);
+        assertThat(all(store)).isEqualTo(log);
+        assertThat(store.entries(3, 4, Long.MAX_VALUE).get(0).membership()).isEqualTo(membership);
+        store.close();
+
+        LogStore reopened = reopen(store);
+        assumeTrue(reopened != null, "this store does not survive close()");
+        try (reopened) {
+            assertThat(all(reopened)).isEqualTo(log);
+            assertThat(reopened.entries(4, 5, Long.MAX_VALUE).get(0).membership().voters())
+                    .containsExactly(1L, 2L, 3L, 4L);
+        }
+    }
+
     @Test
     default void appendingNoEntriesChangesNothing() {
         try (LogStore store = newStore()) {

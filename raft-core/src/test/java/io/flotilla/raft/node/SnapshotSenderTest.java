@@ -1,5 +1,6 @@
 package io.flotilla.raft.node;
 
+import io.flotilla.raft.log.Membership;
 import io.flotilla.raft.log.SnapshotMeta;
 import io.flotilla.raft.message.InstallSnapshot;
 import io.flotilla.raft.message.Message;
@@ -32,7 +33,7 @@ class SnapshotSenderTest {
 
     private SnapshotMeta save(int bytes) {
         try {
-            return store.save(10, 2, List.of(1L, 2L, 3L), out -> out.write(new byte[bytes]));
+            return store.save(10, 2, Membership.ofVoters(List.of(1L, 2L, 3L)), out -> out.write(new byte[bytes]));
         } catch (java.io.IOException e) {
             throw new AssertionError(e);
         }

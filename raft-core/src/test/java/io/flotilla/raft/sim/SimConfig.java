@@ -28,11 +28,15 @@ import java.util.SplittableRandom;
  * @param snapshotEvery  a node snapshots its state machine once it has applied this many entries since its last
  *                       snapshot, then compacts its log; 0 for no snapshots
  * @param trailingEntries how many entries before its snapshot a node keeps when it compacts (slow followers)
+ * @param spareNodes     servers that start outside the group (learners-to-be for membership changes)
+ * @param membershipRate per tick, probability that the leader is asked for a membership change (add a learner,
+ *                       promote one, remove a member) or a leadership transfer; 0 for a fixed membership
  */
 public record SimConfig(int nodes, int chaosTicks, int livenessTicks, int electionTicks, int heartbeatTicks,
                         double lossRate, double duplicateRate, int maxDelay, double longDelayRate, double crashRate,
                         double partitionRate, int maxDiskDelay, double proposeRate, boolean preVote,
-                        boolean checkQuorum, BrokenRule brokenRule, int snapshotEvery, int trailingEntries) {
+                        boolean checkQuorum, BrokenRule brokenRule, int snapshotEvery, int trailingEntries,
+                        int spareNodes, double membershipRate) {
 
     /** Draws a schedule's shape from its seed; {@code nodes} 0 lets the seed choose 3 or 5. */
     public static SimConfig fromSeed(long seed, int nodes, BrokenRule brokenRule) {
@@ -60,6 +64,10 @@ public record SimConfig(int nodes, int chaosTicks, int livenessTicks, int electi
                 brokenRule,
                 // Most schedules snapshot often, so that followers fall behind the leader's log and need InstallSnapshot.
                 r.nextInt(4) == 0 ? 0 : 5 + r.nextInt(60),
-                r.nextInt(12));
+                r.nextInt(12),
+                2,
+                // Half the schedules change their membership and hand over leadership as they run (not with a broken
+                // rule: the self-tests keep the schedules they were calibrated on).
+                r.nextBoolean() && brokenRule == BrokenRule.NONE ? 0.02 + r.nextDouble() * 0.08 : 0);
     }
 }

@@ -72,11 +72,13 @@ public final class Simulation {
     private long readsServed;
     private long delivered;
     private long dropped;
+    private int membershipChanges;
+    private int transfers;
 
     /** Statistics of a passing run. */
     public record Result(long seed, int nodes, long committedEntries, long commands, long proposals, long readsServed,
                          long messages, long droppedMessages, int crashes, long ticks, int snapshotsTaken,
-                         int snapshotsInstalled) {
+                         int snapshotsInstalled, int membershipChanges, int leadershipTransfers) {
     }
 
     public Simulation(long seed, SimConfig cfg, Consumer<String> trace) {
@@ -84,9 +86,9 @@ public final class Simulation {
         this.cfg = cfg;
         this.rnd = new SplittableRandom(seed);
         this.trace = trace;
-        this.group = new int[cfg.nodes()];
+        this.group = new int[cfg.nodes() + cfg.spareNodes()];
         List<Long> voters = LongStream.rangeClosed(1, cfg.nodes()).boxed().toList();
-        for (long id = 1; id <= cfg.nodes(); id++) {
+        for (long id = 1; id <= cfg.nodes() + cfg.spareNodes(); id++) {
             CoreConfig c = CoreConfig.of(GROUP, id, voters).withTicks(cfg.electionTicks(), cfg.heartbeatTicks())
                     .withReplicationLimits(512 + rnd.nextInt(4096), 1 + rnd.nextInt(8))
                     .withElectionSafeguards(cfg.preVote(), cfg.checkQuorum())
@@ -142,14 +144,17 @@ public final class Simulation {
                 return new Result(seed, cfg.nodes(), checker.committedCount(), nextCommand - 1, proposals, readsServed,
                         delivered, dropped, nodes.stream().mapToInt(n -> n.crashes).sum(), now / TICK,
                         nodes.stream().mapToInt(n -> n.snapshotsTaken).sum(),
-                        nodes.stream().mapToInt(n -> n.snapshotsInstalled).sum());
+                        nodes.stream().mapToInt(n -> n.snapshotsInstalled).sum(), membershipChanges, transfers);
             }
         }
         throw new InvariantChecker.Violation("Liveness", "no convergence within " + cfg.livenessTicks()
                 + " ticks of healing: pending commands " + pending.keySet() + ", nodes " + describe());
     }
 
-    /** One leader; every node up, caught up and applied to the leader's last index; no command pending. */
+    /**
+     * One leader; every member of its membership up, caught up and applied to the leader's last index; no command
+     * pending. Servers outside the membership (spares, removed servers) do not count.
+     */
     private boolean converged() {
         if (!pending.isEmpty()) {
             return false;
@@ -160,6 +165,9 @@ public final class Simulation {
             return false;
         }
         for (SimNode n : nodes) {
+            if (!leader.core.membership().isMember(n.id)) {
+                continue;
+            }
             if (!n.up || n.core.term() != leader.core.term() || n.core.appliedIndex() != leader.core.lastIndex()) {
                 return false;
             }
@@ -256,8 +264,8 @@ public final class Simulation {
         if (cfg.snapshotEvery() == 0 || since < cfg.snapshotEvery()) {
             return;
         }
-        SnapshotMeta meta = new SnapshotMeta(lastApplied.index(), lastApplied.term(), n.config.voters(), 8,
-                n.stateHash & 0xFFFF_FFFFL);
+        SnapshotMeta meta = new SnapshotMeta(lastApplied.index(), lastApplied.term(),
+                n.core.membershipAt(lastApplied.index()), 8, n.stateHash & 0xFFFF_FFFFL);
         n.saveSnapshot(new SimNode.SimSnapshot(meta, n.stateHash));
         n.snapshotsTaken++;
         n.core.snapshotSaved(meta);
@@ -363,10 +371,13 @@ public final class Simulation {
         }
     }
 
-    /** Crashes and partitions, at random, during the chaos phase. */
+    /** Crashes, partitions and membership changes, at random, during the chaos phase. */
     private void nemesis() {
         if (!chaos) {
             return;
+        }
+        if (rnd.nextDouble() < cfg.membershipRate()) {
+            changeMembership();
         }
         if (rnd.nextDouble() < cfg.crashRate()) {
             SimNode n = nodes.get(rnd.nextInt(nodes.size()));
@@ -392,6 +403,57 @@ public final class Simulation {
             log("partition " + java.util.Arrays.toString(group));
             at(now + (2 + rnd.nextInt(4 * cfg.electionTicks())) * (long) TICK, this::healPartition);
         }
+    }
+
+    /**
+     * Asks the leader (if any) for one membership change — add a server outside the group as a learner, promote a
+     * learner, remove a member (down to two voters) — or to hand leadership to another voter. Refusals (a change in
+     * flight, a learner not caught up) are part of the schedule.
+     */
+    private void changeMembership() {
+        SimNode leader = nodes.stream().filter(n -> n.up && n.core.role() == Role.LEADER)
+                .max((a, b) -> Long.compare(a.core.term(), b.core.term())).orElse(null);
+        if (leader == null) {
+            return;
+        }
+        io.flotilla.raft.log.Membership m = leader.core.membership();
+        List<Long> outside = nodes.stream().map(n -> n.id).filter(id -> !m.isMember(id)).toList();
+        io.flotilla.raft.core.ChangeResult r;
+        String what;
+        double kind = rnd.nextDouble();
+        if (kind < 0.3 && !outside.isEmpty()) {
+            long id = outside.get(rnd.nextInt(outside.size()));
+            what = "add learner " + id;
+            r = leader.core.changeMembership(new io.flotilla.raft.core.MembershipChange.AddLearner(id, null), null);
+        } else if (kind < 0.6 && !m.learners().isEmpty()) {
+            long id = m.learners().get(rnd.nextInt(m.learners().size()));
+            what = "promote " + id;
+            r = leader.core.changeMembership(new io.flotilla.raft.core.MembershipChange.Promote(id), null);
+        } else if (kind < 0.85) {
+            List<Long> members = m.members();
+            long id = members.get(rnd.nextInt(members.size()));
+            if (m.isVoter(id) && m.voters().size() <= 2) {
+                return;
+            }
+            what = "remove " + id;
+            r = leader.core.changeMembership(new io.flotilla.raft.core.MembershipChange.Remove(id), null);
+        } else {
+            List<Long> others = m.voters().stream().filter(v -> v != leader.id).toList();
+            if (others.isEmpty()) {
+                return;
+            }
+            long id = others.get(rnd.nextInt(others.size()));
+            what = "transfer leadership to " + id;
+            r = leader.core.transferLeadership(id);
+            if (r instanceof io.flotilla.raft.core.ChangeResult.Accepted) {
+                transfers++;
+            }
+        }
+        if (r instanceof io.flotilla.raft.core.ChangeResult.Accepted && !what.startsWith("transfer")) {
+            membershipChanges++;
+        }
+        log("leader " + leader.id + ": " + what + " -> " + r);
+        drive(leader);
     }
 
     private void healPartition() {

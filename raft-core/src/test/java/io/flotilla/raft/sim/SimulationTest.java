@@ -32,6 +32,8 @@ class SimulationTest {
         long crashes = 0;
         long snapshotsTaken = 0;
         long snapshotsInstalled = 0;
+        long membershipChanges = 0;
+        long transfers = 0;
         int[] bySize = new int[6];
         List<String> failures = new ArrayList<>();
         for (int i = 0; i < SCHEDULES; i++) {
@@ -45,6 +47,8 @@ class SimulationTest {
                 crashes += r.crashes();
                 snapshotsTaken += r.snapshotsTaken();
                 snapshotsInstalled += r.snapshotsInstalled();
+                membershipChanges += r.membershipChanges();
+                transfers += r.leadershipTransfers();
                 bySize[nodes]++;
             } catch (SimulationFailure f) {
                 failures.add(f.getMessage());
@@ -55,13 +59,16 @@ class SimulationTest {
         }
         System.out.printf("SimulationTest: %d schedules passed (3 nodes: %d, 5 nodes: %d); %d entries committed, "
                 + "%d read indexes checked, %d messages delivered, %d crashes, %d snapshots taken, %d installed "
-                + "from a leader%n", bySize[3] + bySize[5], bySize[3], bySize[5], committed, reads, messages, crashes,
-                snapshotsTaken, snapshotsInstalled);
+                + "from a leader, %d membership changes, %d leadership transfers started%n", bySize[3] + bySize[5],
+                bySize[3], bySize[5], committed, reads, messages, crashes, snapshotsTaken, snapshotsInstalled,
+                membershipChanges, transfers);
         assertThat(failures).as("failing schedules").isEmpty();
         assertThat(bySize[3] + bySize[5]).isEqualTo(SCHEDULES);
         assertThat(committed).as("the schedules must do real work").isGreaterThan(SCHEDULES * 10L);
         assertThat(reads).as("the schedules must serve reads").isGreaterThan(SCHEDULES * 10L);
         assertThat(snapshotsInstalled).as("followers must catch up by InstallSnapshot").isGreaterThan(SCHEDULES / 10);
+        assertThat(membershipChanges).as("schedules must change their membership").isGreaterThan(SCHEDULES / 10);
+        assertThat(transfers).as("schedules must transfer leadership").isGreaterThan(SCHEDULES / 20);
     }
 
     /** Replays one schedule: {@code -Dflotilla.sim.seed=S [-Dflotilla.sim.nodes=N -Dflotilla.sim.brokenRule=R -Dflotilla.sim.trace=true]}. */

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import static io.flotilla.raft.snapshot.SnapshotStoreContract.VOTERS;
+import static io.flotilla.raft.snapshot.SnapshotStoreContract.MEMBERSHIP;
 import static io.flotilla.raft.snapshot.SnapshotStoreContract.read;
 import static io.flotilla.raft.snapshot.SnapshotStoreContract.utf8;
 import static io.flotilla.raft.snapshot.SnapshotStoreContract.writing;
@@ -73,7 +73,7 @@ class FileSnapshotStoreTest implements SnapshotStoreContract {
     void savedSnapshotIsOneDirectoryWithDataAndMetaAndNoTemporaryIsLeft() throws IOException {
         Path dir = root.resolve("layout");
         try (FileSnapshotStore store = FileSnapshotStore.open(dir)) {
-            store.save(12, 3, VOTERS, writing(utf8("state")));
+            store.save(12, 3, MEMBERSHIP, writing(utf8("state")));
             store.receive(SnapshotStoreContract.metaOf(20, 3, utf8("x"))).close();
 
             assertThat(names(dir)).containsExactly(FileSnapshotStore.LOCK,
@@ -90,7 +90,7 @@ class FileSnapshotStoreTest implements SnapshotStoreContract {
     void failedSaveLeavesNoTemporaryDirectory() throws IOException {
         Path dir = root.resolve("failed");
         try (FileSnapshotStore store = FileSnapshotStore.open(dir)) {
-            assertThatThrownBy(() -> store.save(12, 3, VOTERS, out -> {
+            assertThatThrownBy(() -> store.save(12, 3, MEMBERSHIP, out -> {
                 out.write(1);
                 throw new IOException("boom");
             })).hasMessage("boom");
@@ -103,7 +103,7 @@ class FileSnapshotStoreTest implements SnapshotStoreContract {
     void aDirectoryIsOpenInOneStoreAtATime() throws IOException {
         Path dir = root.resolve("locked");
         try (FileSnapshotStore store = FileSnapshotStore.open(dir)) {
-            store.save(1, 1, VOTERS, writing(utf8("a")));
+            store.save(1, 1, MEMBERSHIP, writing(utf8("a")));
             assertThatThrownBy(() -> FileSnapshotStore.open(dir)).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("already open");
         }
@@ -131,11 +131,11 @@ class FileSnapshotStoreTest implements SnapshotStoreContract {
         Path dir = root.resolve("crashed");
         SnapshotMeta valid;
         try (FileSnapshotStore store = FileSnapshotStore.open(dir, 5)) {
-            store.save(10, 1, VOTERS, writing(utf8("ten")));
-            valid = store.save(20, 1, VOTERS, writing(utf8("twenty")));
-            store.save(30, 2, VOTERS, writing(utf8("thirty")));
-            store.save(40, 2, VOTERS, writing(utf8("forty")));
-            store.save(50, 2, VOTERS, writing(utf8("fifty")));
+            store.save(10, 1, MEMBERSHIP, writing(utf8("ten")));
+            valid = store.save(20, 1, MEMBERSHIP, writing(utf8("twenty")));
+            store.save(30, 2, MEMBERSHIP, writing(utf8("thirty")));
+            store.save(40, 2, MEMBERSHIP, writing(utf8("forty")));
+            store.save(50, 2, MEMBERSHIP, writing(utf8("fifty")));
         }
         Files.createDirectories(dir.resolve("tmp-77"));
         Files.write(dir.resolve("tmp-77").resolve("data"), utf8("half a save"));
@@ -157,7 +157,7 @@ class FileSnapshotStoreTest implements SnapshotStoreContract {
                     "broken-snap-0000000000000000050-0000000000000000002-0000000000000000005",
                     "snap-0000000000000000020-0000000000000000001-0000000000000000002");
 
-            SnapshotMeta next = store.save(60, 3, VOTERS, writing(utf8("sixty")));
+            SnapshotMeta next = store.save(60, 3, MEMBERSHIP, writing(utf8("sixty")));
             assertThat(store.latest()).contains(next);
             assertThat(SnapshotId.parse(snapshotDir(dir, 60).getFileName().toString()).orElseThrow().generation())
                     .as("generations continue above every name seen, broken ones included").isEqualTo(100);
@@ -174,7 +174,7 @@ class FileSnapshotStoreTest implements SnapshotStoreContract {
         GeneratedData data = new GeneratedData(300_000, 5);
         SnapshotMeta meta;
         try (FileSnapshotStore store = FileSnapshotStore.open(dir)) {
-            meta = store.save(10, 1, VOTERS, data::writeTo);
+            meta = store.save(10, 1, MEMBERSHIP, data::writeTo);
         }
         flipByte(snapshotDir(dir, 10).resolve("data"), 123_456);
 
@@ -195,8 +195,8 @@ class FileSnapshotStoreTest implements SnapshotStoreContract {
     void dataLongerOrShorterThanItsMetaIsFoundByAnyStream() throws IOException {
         Path dir = root.resolve("resized");
         try (FileSnapshotStore store = FileSnapshotStore.open(dir)) {
-            SnapshotMeta longer = store.save(10, 1, VOTERS, writing(utf8("abc")));
-            SnapshotMeta shorter = store.save(20, 1, VOTERS, writing(utf8("abc")));
+            SnapshotMeta longer = store.save(10, 1, MEMBERSHIP, writing(utf8("abc")));
+            SnapshotMeta shorter = store.save(20, 1, MEMBERSHIP, writing(utf8("abc")));
             Files.write(snapshotDir(dir, 10).resolve("data"), utf8("x"), StandardOpenOption.APPEND);
             Files.write(snapshotDir(dir, 20).resolve("data"), utf8("ab"));
 
@@ -212,7 +212,7 @@ class FileSnapshotStoreTest implements SnapshotStoreContract {
         Path dir = root.resolve("shrink");
         try (FileSnapshotStore store = FileSnapshotStore.open(dir, 3)) {
             for (int i = 1; i <= 3; i++) {
-                store.save(i, 1, VOTERS, writing(utf8("s" + i)));
+                store.save(i, 1, MEMBERSHIP, writing(utf8("s" + i)));
             }
         }
         try (FileSnapshotStore store = FileSnapshotStore.open(dir, 1)) {
@@ -239,9 +239,9 @@ class FileSnapshotStoreTest implements SnapshotStoreContract {
         Path dir = root.resolve("deleted-while-read");
         GeneratedData data = new GeneratedData(1 << 20, 9);
         try (FileSnapshotStore store = FileSnapshotStore.open(dir, 1)) {
-            SnapshotMeta first = store.save(10, 1, VOTERS, data::writeTo);
+            SnapshotMeta first = store.save(10, 1, MEMBERSHIP, data::writeTo);
             try (InputStream in = store.open(first, 0)) {
-                store.save(20, 1, VOTERS, writing(utf8("newer")));
+                store.save(20, 1, MEMBERSHIP, writing(utf8("newer")));
                 assertThatThrownBy(() -> store.open(first, 0)).isInstanceOf(java.util.NoSuchElementException.class);
 
                 data.assertSameAs(in, 0, 4096);
@@ -253,7 +253,7 @@ class FileSnapshotStoreTest implements SnapshotStoreContract {
     @Test
     void aWriterThatClosesItsStreamDoesNoHarm() throws IOException {
         try (SnapshotStore store = newStore()) {
-            SnapshotMeta meta = store.save(10, 1, VOTERS, out -> {
+            SnapshotMeta meta = store.save(10, 1, MEMBERSHIP, out -> {
                 try (OutputStream o = out) {
                     o.write(utf8("closed by the writer"));
                 } catch (IOException e) {

@@ -1,10 +1,10 @@
 package io.flotilla.raft.snapshot;
 
+import io.flotilla.raft.log.Membership;
 import io.flotilla.raft.log.SnapshotMeta;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -22,8 +22,9 @@ public class ForwardingSnapshotStore implements SnapshotStore {
     }
 
     @Override
-    public SnapshotMeta save(long index, long term, List<Long> voters, SnapshotWriter writer) throws IOException {
-        return delegate.save(index, term, voters, writer);
+    public SnapshotMeta save(long index, long term, Membership membership, SnapshotWriter writer)
+            throws IOException {
+        return delegate.save(index, term, membership, writer);
     }
 
     @Override

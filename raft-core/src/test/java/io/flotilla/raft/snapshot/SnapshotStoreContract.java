@@ -1,5 +1,6 @@
 package io.flotilla.raft.snapshot;
 
+import io.flotilla.raft.log.Membership;
 import io.flotilla.raft.log.SnapshotMeta;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -35,8 +37,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * sleeping.
  */
 public interface SnapshotStoreContract {
-    /** The voters of most test snapshots. */
-    List<Long> VOTERS = List.of(1L, 2L, 3L);
+    /** The membership of most test snapshots: three voters. */
+    Membership MEMBERSHIP = Membership.ofVoters(List.of(1L, 2L, 3L));
+
+    /** A membership using every part of {@link Membership}: voters, learners and addresses. */
+    Membership WITH_LEARNERS = new Membership(List.of(1L, 4L), List.of(5L, 6L),
+            Map.of(1L, "10.0.0.1:7000", 5L, "[::1]:7005"));
 
     /**
      * A fresh, empty, open store keeping the {@code retain} newest snapshots.
@@ -73,7 +79,7 @@ public interface SnapshotStoreContract {
 
     /** The complete metadata of a snapshot of {@code data} at ({@code index}, {@code term}). */
     static SnapshotMeta metaOf(long index, long term, byte[] data) {
-        return new SnapshotMeta(index, term, VOTERS, data.length, crc32c(data));
+        return new SnapshotMeta(index, term, MEMBERSHIP, data.length, crc32c(data));
     }
 
     /** A writer that writes {@code data} in one call. */
@@ -126,7 +132,7 @@ public interface SnapshotStoreContract {
     default void savedSnapshotIsLatestWithItsSizeAndChecksumAndReadsBack() throws IOException {
         byte[] data = utf8("the state machine at index 7");
         try (SnapshotStore store = newStore()) {
-            SnapshotMeta meta = store.save(7, 2, VOTERS, writing(data));
+            SnapshotMeta meta = store.save(7, 2, MEMBERSHIP, writing(data));
 
             assertThat(meta).isEqualTo(metaOf(7, 2, data));
             assertThat(store.latest()).contains(meta);
@@ -135,9 +141,23 @@ public interface SnapshotStoreContract {
     }
 
     @Test
+    default void savedSnapshotKeepsItsWholeMembershipAndIsFoundOnlyWithIt() throws IOException {
+        byte[] data = utf8("state with learners");
+        try (SnapshotStore store = newStore()) {
+            SnapshotMeta meta = store.save(9, 3, WITH_LEARNERS, writing(data));
+
+            assertThat(meta).isEqualTo(new SnapshotMeta(9, 3, WITH_LEARNERS, data.length, crc32c(data)));
+            assertThat(store.latest()).contains(meta);
+            assertThat(read(store, meta, 0)).isEqualTo(data);
+            assertThatThrownBy(() -> store.open(metaOf(9, 3, data), 0))
+                    .as("same data, other membership").isInstanceOf(NoSuchElementException.class);
+        }
+    }
+
+    @Test
     default void writerMayWriteInPiecesAndByteByByte() throws IOException {
         try (SnapshotStore store = newStore()) {
-            SnapshotMeta meta = store.save(3, 1, VOTERS, out -> {
+            SnapshotMeta meta = store.save(3, 1, MEMBERSHIP, out -> {
                 out.write('a');
                 out.write(utf8("xbcx"), 1, 2);
                 out.write(new byte[0]);
@@ -152,7 +172,7 @@ public interface SnapshotStoreContract {
     default void openFromAnOffsetReturnsTheRestOfTheData() throws IOException {
         byte[] data = utf8("0123456789");
         try (SnapshotStore store = newStore()) {
-            SnapshotMeta meta = store.save(5, 1, VOTERS, writing(data));
+            SnapshotMeta meta = store.save(5, 1, MEMBERSHIP, writing(data));
 
             for (int offset = 0; offset <= data.length; offset++) {
                 assertThat(read(store, meta, offset)).as("from offset %d", offset)
@@ -164,7 +184,7 @@ public interface SnapshotStoreContract {
     @Test
     default void openOutsideTheDataIsRejected() throws IOException {
         try (SnapshotStore store = newStore()) {
-            SnapshotMeta meta = store.save(5, 1, VOTERS, writing(utf8("abc")));
+            SnapshotMeta meta = store.save(5, 1, MEMBERSHIP, writing(utf8("abc")));
 
             assertThatThrownBy(() -> store.open(meta, -1)).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> store.open(meta, 4)).isInstanceOf(IllegalArgumentException.class);
@@ -174,11 +194,11 @@ public interface SnapshotStoreContract {
     @Test
     default void openOfASnapshotNotHeldThrowsNoSuchElement() throws IOException {
         try (SnapshotStore store = newStore()) {
-            SnapshotMeta meta = store.save(5, 1, VOTERS, writing(utf8("abc")));
+            SnapshotMeta meta = store.save(5, 1, MEMBERSHIP, writing(utf8("abc")));
 
             assertThatThrownBy(() -> store.open(metaOf(6, 1, utf8("abc")), 0))
                     .isInstanceOf(NoSuchElementException.class);
-            assertThatThrownBy(() -> store.open(new SnapshotMeta(5, 1, VOTERS, 3, meta.checksum() ^ 1), 0))
+            assertThatThrownBy(() -> store.open(new SnapshotMeta(5, 1, MEMBERSHIP, 3, meta.checksum() ^ 1), 0))
                     .as("same index and term, other data").isInstanceOf(NoSuchElementException.class);
         }
     }
@@ -187,7 +207,7 @@ public interface SnapshotStoreContract {
     default void streamsReadByteByByteAndSkipAndStillCheckTheData() throws IOException {
         byte[] data = utf8("abcdefghij");
         try (SnapshotStore store = newStore()) {
-            SnapshotMeta meta = store.save(5, 1, VOTERS, writing(data));
+            SnapshotMeta meta = store.save(5, 1, MEMBERSHIP, writing(data));
             try (InputStream in = store.open(meta, 0)) {
                 assertThat(in.read()).isEqualTo('a');
                 assertThat(in.skip(3)).isEqualTo(3);
@@ -201,9 +221,9 @@ public interface SnapshotStoreContract {
     @Test
     default void emptySnapshotIsSavedAndReadBack() throws IOException {
         try (SnapshotStore store = newStore()) {
-            SnapshotMeta meta = store.save(4, 1, VOTERS, out -> { });
+            SnapshotMeta meta = store.save(4, 1, MEMBERSHIP, out -> { });
 
-            assertThat(meta).isEqualTo(new SnapshotMeta(4, 1, VOTERS, 0, 0));
+            assertThat(meta).isEqualTo(new SnapshotMeta(4, 1, MEMBERSHIP, 0, 0));
             assertThat(store.latest()).contains(meta);
             assertThat(read(store, meta, 0)).isEmpty();
         }
@@ -213,7 +233,7 @@ public interface SnapshotStoreContract {
     default void saveReleasesTheWriterOnce() throws IOException {
         AtomicInteger released = new AtomicInteger();
         try (SnapshotStore store = newStore()) {
-            store.save(4, 1, VOTERS, new SnapshotWriter() {
+            store.save(4, 1, MEMBERSHIP, new SnapshotWriter() {
                 @Override
                 public void writeTo(OutputStream out) throws IOException {
                     out.write(1);
@@ -233,9 +253,9 @@ public interface SnapshotStoreContract {
     default void failedWriterSavesNothingAndIsReleased() throws IOException {
         AtomicInteger released = new AtomicInteger();
         try (SnapshotStore store = newStore()) {
-            SnapshotMeta before = store.save(4, 1, VOTERS, writing(utf8("before")));
+            SnapshotMeta before = store.save(4, 1, MEMBERSHIP, writing(utf8("before")));
 
-            assertThatThrownBy(() -> store.save(9, 2, VOTERS, new SnapshotWriter() {
+            assertThatThrownBy(() -> store.save(9, 2, MEMBERSHIP, new SnapshotWriter() {
                 @Override
                 public void writeTo(OutputStream out) throws IOException {
                     out.write(utf8("half a snapshot"));
@@ -269,13 +289,11 @@ public interface SnapshotStoreContract {
             }
         };
         try (SnapshotStore store = newStore()) {
-            assertThatThrownBy(() -> store.save(0, 1, VOTERS, writer)).isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> store.save(1, 0, VOTERS, writer)).isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> store.save(1, 1, List.of(), writer)).isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> store.save(1, 1, List.of(2L, 1L), writer))
-                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> store.save(0, 1, MEMBERSHIP, writer)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> store.save(1, 0, MEMBERSHIP, writer)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> store.save(1, 1, null, writer)).isInstanceOf(NullPointerException.class);
 
-            assertThat(released).hasValue(4);
+            assertThat(released).hasValue(3);
             assertThat(store.latest()).isEmpty();
         }
     }
@@ -285,8 +303,8 @@ public interface SnapshotStoreContract {
     @Test
     default void newestIsTheHighestIndexNotTheLastSaved() throws IOException {
         try (SnapshotStore store = newStore(2)) {
-            SnapshotMeta newer = store.save(20, 2, VOTERS, writing(utf8("twenty")));
-            SnapshotMeta older = store.save(10, 1, VOTERS, writing(utf8("ten")));
+            SnapshotMeta newer = store.save(20, 2, MEMBERSHIP, writing(utf8("twenty")));
+            SnapshotMeta older = store.save(10, 1, MEMBERSHIP, writing(utf8("ten")));
 
             assertThat(store.latest()).contains(newer);
             assertThat(read(store, older, 0)).isEqualTo(utf8("ten"));
@@ -296,8 +314,8 @@ public interface SnapshotStoreContract {
     @Test
     default void savingTheSameIndexAndTermAgainMakesTheLaterOneNewest() throws IOException {
         try (SnapshotStore store = newStore(2)) {
-            SnapshotMeta first = store.save(10, 1, VOTERS, writing(utf8("one encoding")));
-            SnapshotMeta second = store.save(10, 1, VOTERS, writing(utf8("another encoding")));
+            SnapshotMeta first = store.save(10, 1, MEMBERSHIP, writing(utf8("one encoding")));
+            SnapshotMeta second = store.save(10, 1, MEMBERSHIP, writing(utf8("another encoding")));
 
             assertThat(store.latest()).contains(second);
             assertThat(read(store, first, 0)).isEqualTo(utf8("one encoding"));
@@ -310,7 +328,7 @@ public interface SnapshotStoreContract {
         try (SnapshotStore store = newStore(2)) {
             List<SnapshotMeta> saved = new ArrayList<>();
             for (int i = 1; i <= 4; i++) {
-                saved.add(store.save(i * 10L, i, VOTERS, writing(utf8("snapshot " + i))));
+                saved.add(store.save(i * 10L, i, MEMBERSHIP, writing(utf8("snapshot " + i))));
             }
 
             assertThat(store.latest()).contains(saved.get(3));
@@ -325,9 +343,9 @@ public interface SnapshotStoreContract {
     @Test
     default void retainOneKeepsOnlyTheNewestAndDropsAnOlderSaveAtOnce() throws IOException {
         try (SnapshotStore store = newStore(1)) {
-            SnapshotMeta first = store.save(10, 1, VOTERS, writing(utf8("a")));
-            SnapshotMeta second = store.save(20, 1, VOTERS, writing(utf8("b")));
-            SnapshotMeta stale = store.save(15, 1, VOTERS, writing(utf8("c")));
+            SnapshotMeta first = store.save(10, 1, MEMBERSHIP, writing(utf8("a")));
+            SnapshotMeta second = store.save(20, 1, MEMBERSHIP, writing(utf8("b")));
+            SnapshotMeta stale = store.save(15, 1, MEMBERSHIP, writing(utf8("c")));
 
             assertThat(store.latest()).contains(second);
             assertThatThrownBy(() -> store.open(first, 0)).isInstanceOf(NoSuchElementException.class);
@@ -338,8 +356,8 @@ public interface SnapshotStoreContract {
     @Test
     default void retentionCountsInstalledSnapshots() throws IOException {
         try (SnapshotStore store = newStore(2)) {
-            SnapshotMeta first = store.save(10, 1, VOTERS, writing(utf8("a")));
-            SnapshotMeta second = store.save(20, 1, VOTERS, writing(utf8("b")));
+            SnapshotMeta first = store.save(10, 1, MEMBERSHIP, writing(utf8("a")));
+            SnapshotMeta second = store.save(20, 1, MEMBERSHIP, writing(utf8("b")));
             SnapshotMeta received = metaOf(30, 2, utf8("c"));
             receiveCompleted(store, received, utf8("c"), 1);
             store.install(received);
@@ -357,7 +375,7 @@ public interface SnapshotStoreContract {
         byte[] data = utf8("a snapshot sent by the leader in chunks");
         SnapshotMeta meta = metaOf(40, 3, data);
         try (SnapshotStore store = newStore()) {
-            SnapshotMeta own = store.save(10, 1, VOTERS, writing(utf8("own")));
+            SnapshotMeta own = store.save(10, 1, MEMBERSHIP, writing(utf8("own")));
             try (IncomingSnapshot in = store.receive(meta)) {
                 assertThat(in.meta()).isEqualTo(meta);
                 assertThat(in.received()).isZero();
@@ -396,7 +414,7 @@ public interface SnapshotStoreContract {
 
     @Test
     default void emptySnapshotIsReceivedAndInstalled() throws IOException {
-        SnapshotMeta meta = new SnapshotMeta(8, 2, VOTERS, 0, 0);
+        SnapshotMeta meta = new SnapshotMeta(8, 2, MEMBERSHIP, 0, 0);
         try (SnapshotStore store = newStore()) {
             try (IncomingSnapshot in = store.receive(meta)) {
                 in.complete();
@@ -429,9 +447,9 @@ public interface SnapshotStoreContract {
     @Test
     default void completeWithTheWrongChecksumThrowsCorruptAndInstallsNothing() throws IOException {
         byte[] data = utf8("abcdef");
-        SnapshotMeta meta = new SnapshotMeta(40, 3, VOTERS, data.length, crc32c(data) ^ 0x10);
+        SnapshotMeta meta = new SnapshotMeta(40, 3, MEMBERSHIP, data.length, crc32c(data) ^ 0x10);
         try (SnapshotStore store = newStore()) {
-            SnapshotMeta own = store.save(10, 1, VOTERS, writing(utf8("own")));
+            SnapshotMeta own = store.save(10, 1, MEMBERSHIP, writing(utf8("own")));
             IncomingSnapshot in = store.receive(meta);
             in.write(data);
 
@@ -552,7 +570,7 @@ public interface SnapshotStoreContract {
     @Test
     default void installOfTheSameIndexAndTermAsASavedSnapshotMakesItNewest() throws IOException {
         try (SnapshotStore store = newStore()) {
-            SnapshotMeta own = store.save(40, 3, VOTERS, writing(utf8("own bytes")));
+            SnapshotMeta own = store.save(40, 3, MEMBERSHIP, writing(utf8("own bytes")));
             SnapshotMeta leaders = metaOf(40, 3, utf8("leader's bytes"));
             receiveCompleted(store, leaders, utf8("leader's bytes"), 3);
             store.install(leaders);
@@ -571,8 +589,8 @@ public interface SnapshotStoreContract {
     default void largeSnapshotIsStreamedThroughSaveOpenReceiveAndInstall() throws IOException {
         GeneratedData data = new GeneratedData(64L << 20, 42);
         try (SnapshotStore store = newStore()) {
-            SnapshotMeta meta = store.save(1000, 7, VOTERS, data::writeTo);
-            assertThat(meta).isEqualTo(new SnapshotMeta(1000, 7, VOTERS, data.size(), data.crc32c()));
+            SnapshotMeta meta = store.save(1000, 7, MEMBERSHIP, data::writeTo);
+            assertThat(meta).isEqualTo(new SnapshotMeta(1000, 7, MEMBERSHIP, data.size(), data.crc32c()));
             try (InputStream in = store.open(meta, 0)) {
                 data.assertSameAs(in, 0, 256 << 10);
             }
@@ -607,8 +625,8 @@ public interface SnapshotStoreContract {
         CountDownLatch readerDone = new CountDownLatch(1);
         ExecutorService snapshotThread = Executors.newSingleThreadExecutor();
         try (SnapshotStore store = newStore(3)) {
-            SnapshotMeta previous = store.save(10, 1, VOTERS, previousData::writeTo);
-            Future<SnapshotMeta> next = snapshotThread.submit(() -> store.save(20, 2, VOTERS, out -> {
+            SnapshotMeta previous = store.save(10, 1, MEMBERSHIP, previousData::writeTo);
+            Future<SnapshotMeta> next = snapshotThread.submit(() -> store.save(20, 2, MEMBERSHIP, out -> {
                 out.write(utf8("first half, "));
                 halfWritten.countDown();
                 await(readerDone);
@@ -653,7 +671,7 @@ public interface SnapshotStoreContract {
                     for (int i = 0; i < perThread; i++) {
                         long index = 1 + thread + (long) threads * i;
                         try {
-                            SnapshotMeta meta = store.save(index, 1, VOTERS, writing(utf8("snapshot " + index)));
+                            SnapshotMeta meta = store.save(index, 1, MEMBERSHIP, writing(utf8("snapshot " + index)));
                             try (InputStream in = store.open(meta, 0)) {
                                 assertThat(in.readAllBytes()).isEqualTo(utf8("snapshot " + index));
                             } catch (NoSuchElementException e) {
@@ -685,12 +703,12 @@ public interface SnapshotStoreContract {
     @Test
     default void everyCallAfterCloseThrowsIllegalStateAndCloseIsIdempotent() throws IOException {
         SnapshotStore store = newStore();
-        SnapshotMeta meta = store.save(5, 1, VOTERS, writing(utf8("abc")));
+        SnapshotMeta meta = store.save(5, 1, MEMBERSHIP, writing(utf8("abc")));
         store.close();
         store.close();
 
         assertThatThrownBy(store::latest).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
-        assertThatThrownBy(() -> store.save(6, 1, VOTERS, writing(utf8("x"))))
+        assertThatThrownBy(() -> store.save(6, 1, MEMBERSHIP, writing(utf8("x"))))
                 .isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> store.open(meta, 0)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> store.receive(meta)).isInstanceOf(IllegalStateException.class);
@@ -713,8 +731,8 @@ public interface SnapshotStoreContract {
     @Test
     default void reopenedStoreReturnsTheLatestSnapshotAndItsData() throws IOException {
         SnapshotStore store = newStore();
-        SnapshotMeta older = store.save(10, 1, VOTERS, writing(utf8("older")));
-        SnapshotMeta newer = store.save(20, 2, List.of(1L, 4L), writing(utf8("newer")));
+        SnapshotMeta older = store.save(10, 1, MEMBERSHIP, writing(utf8("older")));
+        SnapshotMeta newer = store.save(20, 2, WITH_LEARNERS, writing(utf8("newer")));
         store.close();
         try (SnapshotStore reopened = reopen(store)) {
             assumeTrue(reopened != null, "the store does not survive a restart");
@@ -744,14 +762,33 @@ public interface SnapshotStoreContract {
     }
 
     @Test
+    default void reopenedStoreKeepsTheWholeMembershipOfSavedAndInstalledSnapshots() throws IOException {
+        byte[] data = utf8("received with learners");
+        SnapshotMeta received = new SnapshotMeta(30, 2, WITH_LEARNERS, data.length, crc32c(data));
+        SnapshotStore store = newStore();
+        SnapshotMeta saved = store.save(20, 2, WITH_LEARNERS, writing(utf8("saved with learners")));
+        receiveCompleted(store, received, data, 5);
+        store.install(received);
+        store.close();
+        try (SnapshotStore reopened = reopen(store)) {
+            assumeTrue(reopened != null, "the store does not survive a restart");
+
+            assertThat(reopened.latest()).contains(received);
+            assertThat(reopened.latest().orElseThrow().membership()).isEqualTo(WITH_LEARNERS);
+            assertThat(read(reopened, received, 0)).isEqualTo(data);
+            assertThat(read(reopened, saved, 0)).isEqualTo(utf8("saved with learners"));
+        }
+    }
+
+    @Test
     default void reopenedStoreOrdersLaterSavesOfTheSameIndexAsNewer() throws IOException {
         SnapshotStore store = newStore();
-        store.save(10, 1, VOTERS, writing(utf8("first")));
+        store.save(10, 1, MEMBERSHIP, writing(utf8("first")));
         store.close();
         SnapshotStore reopened = reopen(store);
         assumeTrue(reopened != null, "the store does not survive a restart");
         try (reopened) {
-            SnapshotMeta again = reopened.save(10, 1, VOTERS, writing(utf8("second")));
+            SnapshotMeta again = reopened.save(10, 1, MEMBERSHIP, writing(utf8("second")));
             assertThat(reopened.latest()).contains(again);
         }
     }

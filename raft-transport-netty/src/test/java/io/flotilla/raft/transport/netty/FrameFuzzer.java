@@ -4,6 +4,7 @@ import io.flotilla.raft.codec.CodecException;
 import io.flotilla.raft.codec.MessageCodec;
 import io.flotilla.raft.log.Entry;
 import io.flotilla.raft.log.EntryType;
+import io.flotilla.raft.log.Membership;
 import io.flotilla.raft.log.Payload;
 import io.flotilla.raft.log.SnapshotMeta;
 import io.flotilla.raft.message.AppendEntries;
@@ -17,12 +18,14 @@ import io.flotilla.raft.message.ReadIndexResponse;
 import io.flotilla.raft.message.RequestVote;
 import io.flotilla.raft.message.SnapshotChunk;
 import io.flotilla.raft.message.SnapshotChunkAck;
+import io.flotilla.raft.message.TimeoutNow;
 import io.flotilla.raft.message.VoteResponse;
 import io.netty.buffer.Unpooled;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -139,17 +142,19 @@ final class FrameFuzzer {
         }
         long term = random.nextInt(4) == 0 ? Long.MAX_VALUE : random.nextInt(1000);
         long index = random.nextInt(1000);
-        SnapshotMeta meta = new SnapshotMeta(1 + index, Math.max(1, term), List.of(1L, 2L, 3L),
+        SnapshotMeta meta = new SnapshotMeta(1 + index, Math.max(1, term), membership(),
                 random.nextInt(4096), random.nextInt() & 0xFFFF_FFFFL);
-        return switch (random.nextInt(11)) {
-            case 0 -> new RequestVote(1, from, to, term, index, random.nextInt(100));
+        return switch (random.nextInt(12)) {
+            case 0 -> new RequestVote(1, from, to, term, index, random.nextInt(100), false, random.nextBoolean());
             case 1 -> new VoteResponse(1, from, to, term, random.nextBoolean());
             case 2 -> {
                 List<Entry> entries = new ArrayList<>();
                 int n = random.nextInt(4);
                 for (int i = 1; i <= n; i++) {
-                    entries.add(new Entry(index + i, Math.max(1, term), random.nextBoolean() ? EntryType.COMMAND : EntryType.NOOP,
-                            Payload.copyOf(randomBytes(random.nextInt(64)))));
+                    entries.add(random.nextInt(4) == 0 ? Entry.config(index + i, Math.max(1, term), membership())
+                            : new Entry(index + i, Math.max(1, term),
+                                    random.nextBoolean() ? EntryType.COMMAND : EntryType.NOOP,
+                                    Payload.copyOf(randomBytes(random.nextInt(64)))));
                 }
                 yield new AppendEntries(1, from, to, term, index, random.nextInt(100), entries, index,
                         random.nextInt(1000));
@@ -170,9 +175,16 @@ final class FrameFuzzer {
                 yield new SnapshotChunk(1, from, to, term, meta, offset, Payload.copyOf(data),
                         random.nextInt() & 0xFFFF_FFFFL);
             }
-            default -> new SnapshotChunkAck(1, from, to, term, meta.index(), meta.term(), random.nextInt(4096),
+            case 10 -> new SnapshotChunkAck(1, from, to, term, meta.index(), meta.term(), random.nextInt(4096),
                     SnapshotChunkAck.Status.values()[random.nextInt(SnapshotChunkAck.Status.values().length)]);
+            default -> new TimeoutNow(1, from, to, term);
         };
+    }
+
+    /** Three voters, sometimes with a learner and addresses (which give mutations text to damage). */
+    private Membership membership() {
+        return random.nextBoolean() ? Membership.ofVoters(List.of(1L, 2L, 3L))
+                : new Membership(List.of(1L, 2L, 3L), List.of(4L), Map.of(1L, "10.0.0.1:7001", 4L, "node-4:7004"));
     }
 
     /** One to three of: flip a bit, overwrite a byte, truncate, insert random bytes, duplicate a slice. */

@@ -7,7 +7,6 @@ import io.flotilla.raft.snapshot.SnapshotWriter;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -60,8 +59,9 @@ final class WatchedSnapshotStore implements SnapshotStore {
     }
 
     @Override
-    public SnapshotMeta save(long index, long term, List<Long> voters, SnapshotWriter writer) throws IOException {
-        return delegate.save(index, term, voters, writer);
+    public SnapshotMeta save(long index, long term, io.flotilla.raft.log.Membership membership, SnapshotWriter writer)
+            throws IOException {
+        return delegate.save(index, term, membership, writer);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.flotilla.raft.transport.netty.process;
 
+import io.flotilla.raft.log.Membership;
 import io.flotilla.raft.log.SnapshotMeta;
 import io.flotilla.raft.snapshot.IncomingSnapshot;
 import io.flotilla.raft.snapshot.SnapshotStore;
@@ -7,7 +8,6 @@ import io.flotilla.raft.snapshot.SnapshotWriter;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -54,8 +54,9 @@ final class ObservedSnapshotStore implements SnapshotStore {
     }
 
     @Override
-    public SnapshotMeta save(long index, long term, List<Long> voters, SnapshotWriter writer) throws IOException {
-        return store.save(index, term, voters, writer);
+    public SnapshotMeta save(long index, long term, Membership membership, SnapshotWriter writer)
+            throws IOException {
+        return store.save(index, term, membership, writer);
     }
 
     @Override
