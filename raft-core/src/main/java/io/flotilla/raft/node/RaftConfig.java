@@ -4,6 +4,7 @@ import io.flotilla.raft.core.CoreConfig;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -33,11 +34,15 @@ import java.util.TreeMap;
  * @param snapshots           when to snapshot and compact the log, and how to send snapshots. Default
  *                            {@link SnapshotPolicy#defaults()}; takes effect with a state machine that takes snapshots
  *                            and a node started with a snapshot store.
+ * @param joining             whether this node joins an existing group (as a learner the leader adds with
+ *                            {@link RaftNode#addLearner}) rather than starting one: then {@code members} lists the
+ *                            group's voters and this node, and this node starts as a non-voter that never campaigns
+ *                            until the group's log makes it a voter. Default false.
  */
 public record RaftConfig(long groupId, long nodeId, Map<Long, String> members, Duration tickInterval,
                          Duration electionTimeout, Duration heartbeatInterval, boolean forwardProposals,
                          Duration requestTimeout, int maxPendingRequests, long maxAppendBytes, int maxInflightAppends,
-                         long maxInflightBytes, long maxUncommittedBytes, SnapshotPolicy snapshots) {
+                         long maxInflightBytes, long maxUncommittedBytes, SnapshotPolicy snapshots, boolean joining) {
     public RaftConfig {
         Objects.requireNonNull(snapshots, "snapshots");
         Objects.requireNonNull(members, "members");
@@ -61,8 +66,12 @@ public record RaftConfig(long groupId, long nodeId, Map<Long, String> members, D
         if (maxPendingRequests < 1) {
             throw new IllegalArgumentException("maxPendingRequests must be >= 1, was " + maxPendingRequests);
         }
+        if (joining && members.size() < 2) {
+            throw new IllegalArgumentException("a joining node lists the group's voters besides itself; members were "
+                    + members.keySet());
+        }
         toCoreConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval, maxAppendBytes,
-                maxInflightAppends, maxInflightBytes, maxUncommittedBytes); // validates the rest
+                maxInflightAppends, maxInflightBytes, maxUncommittedBytes, joining); // validates the rest
     }
 
     private static void positive(String field, Duration d) {
@@ -76,28 +85,28 @@ public record RaftConfig(long groupId, long nodeId, Map<Long, String> members, D
     public static RaftConfig of(long groupId, long nodeId, Map<Long, String> members) {
         return new RaftConfig(groupId, nodeId, members, Duration.ofMillis(10), Duration.ofMillis(300),
                 Duration.ofMillis(50), true, Duration.ofSeconds(5), 10_000, 1 << 20, 256, 8L << 20, 64L << 20,
-                SnapshotPolicy.defaults());
+                SnapshotPolicy.defaults(), false);
     }
 
     /** A copy with other timing. */
     public RaftConfig withTiming(Duration tickInterval, Duration electionTimeout, Duration heartbeatInterval) {
         return new RaftConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval,
                 forwardProposals, requestTimeout, maxPendingRequests, maxAppendBytes, maxInflightAppends,
-                maxInflightBytes, maxUncommittedBytes, snapshots);
+                maxInflightBytes, maxUncommittedBytes, snapshots, joining);
     }
 
     /** A copy that forwards proposals from followers to the leader, or not. */
     public RaftConfig withForwardProposals(boolean forward) {
         return new RaftConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval, forward,
                 requestTimeout, maxPendingRequests, maxAppendBytes, maxInflightAppends, maxInflightBytes,
-                maxUncommittedBytes, snapshots);
+                maxUncommittedBytes, snapshots, joining);
     }
 
     /** A copy with another request timeout and bound on pending requests. */
     public RaftConfig withRequestLimits(Duration requestTimeout, int maxPendingRequests) {
         return new RaftConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval,
                 forwardProposals, requestTimeout, maxPendingRequests, maxAppendBytes, maxInflightAppends,
-                maxInflightBytes, maxUncommittedBytes, snapshots);
+                maxInflightBytes, maxUncommittedBytes, snapshots, joining);
     }
 
     /** A copy with other replication and back-pressure limits. */
@@ -105,14 +114,21 @@ public record RaftConfig(long groupId, long nodeId, Map<Long, String> members, D
                                             long maxUncommittedBytes) {
         return new RaftConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval,
                 forwardProposals, requestTimeout, maxPendingRequests, maxAppendBytes, maxInflightAppends,
-                maxInflightBytes, maxUncommittedBytes, snapshots);
+                maxInflightBytes, maxUncommittedBytes, snapshots, joining);
+    }
+
+    /** A copy for a node that joins an existing group as a learner (see {@code joining}). */
+    public RaftConfig asJoining() {
+        return new RaftConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval,
+                forwardProposals, requestTimeout, maxPendingRequests, maxAppendBytes, maxInflightAppends,
+                maxInflightBytes, maxUncommittedBytes, snapshots, true);
     }
 
     /** A copy with another snapshot policy. */
     public RaftConfig withSnapshots(SnapshotPolicy snapshots) {
         return new RaftConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval,
                 forwardProposals, requestTimeout, maxPendingRequests, maxAppendBytes, maxInflightAppends,
-                maxInflightBytes, maxUncommittedBytes, snapshots);
+                maxInflightBytes, maxUncommittedBytes, snapshots, joining);
     }
 
     /** The snapshot transfer timeout in ticks (at least one). */
@@ -123,15 +139,20 @@ public record RaftConfig(long groupId, long nodeId, Map<Long, String> members, D
     /** The pure core's configuration: durations converted to ticks. */
     public CoreConfig coreConfig() {
         return toCoreConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval, maxAppendBytes,
-                maxInflightAppends, maxInflightBytes, maxUncommittedBytes);
+                maxInflightAppends, maxInflightBytes, maxUncommittedBytes, joining);
     }
 
     private static CoreConfig toCoreConfig(long groupId, long nodeId, Map<Long, String> members, Duration tick,
                                            Duration election, Duration heartbeat, long maxAppendBytes,
-                                           int maxInflightAppends, long maxInflightBytes, long maxUncommittedBytes) {
+                                           int maxInflightAppends, long maxInflightBytes, long maxUncommittedBytes,
+                                           boolean joining) {
         int electionTicks = (int) Math.min(Integer.MAX_VALUE, election.toNanos() / tick.toNanos());
         int heartbeatTicks = (int) Math.max(1, heartbeat.toNanos() / tick.toNanos());
-        return CoreConfig.of(groupId, nodeId, new ArrayList<>(members.keySet()))
+        List<Long> voters = new ArrayList<>(members.keySet());
+        if (joining) {
+            voters.remove(Long.valueOf(nodeId)); // the bootstrap membership: the group's voters, not this node
+        }
+        return CoreConfig.of(groupId, nodeId, voters)
                 .withTicks(electionTicks, Math.min(heartbeatTicks, electionTicks - 1))
                 .withReplicationLimits(maxAppendBytes, maxInflightAppends)
                 .withByteLimits(maxInflightBytes, maxUncommittedBytes);

@@ -1,5 +1,7 @@
 package io.flotilla.raft.node;
 
+import io.flotilla.raft.core.ChangeResult;
+import io.flotilla.raft.core.MembershipChange;
 import io.flotilla.raft.core.ProposeResult;
 import io.flotilla.raft.core.RaftCore;
 import io.flotilla.raft.core.Ready;
@@ -94,11 +96,20 @@ public final class RaftNode implements AutoCloseable {
     private Role lastRole;
     private long lastTerm = -1;
     private long lastLeader = -1;
+    private final List<PendingTransfer> transfers = new java.util.ArrayList<>();
+    private volatile Membership publishedMembership;
+    private volatile List<PeerStatus> publishedPeers = List.of();
+    /** The last membership whose addresses the transport was given. */
+    private Membership transportMembership;
     /** A snapshot the receiver handed the core in this turn of the loop; discarded unless the core installs it. */
     private SnapshotMeta offeredSnapshot;
 
     /** A read waiting for its read index, and the leader it asked (0: none yet). */
     private record PendingRead(Payload query, CompletableFuture<Payload> future, long askedLeader) {
+    }
+
+    /** A leadership transfer waiting for its target to lead. */
+    private record PendingTransfer(long target, CompletableFuture<Payload> future) {
     }
 
     /** A request parked until a leader is known; nothing of it was appended anywhere. */
@@ -264,6 +275,123 @@ public final class RaftNode implements AutoCloseable {
                     + " (no leader, or this node is cut off)"));
         }
         return future;
+    }
+
+    // ---------------------------------------------------------------- membership (thesis chapter 4) and transfer
+
+    /**
+     * Adds node {@code id} at {@code address} as a learner: it receives the log (or a snapshot) but does not vote.
+     * Call on the leader; start the new node with {@link RaftConfig#asJoining()}. Completes with the new membership
+     * once the change is committed and applied here; fails with {@link MembershipChangeException} (the reason is in the
+     * message) or {@link NotLeaderException}. One change at a time: a second one before the first commits is refused.
+     */
+    public CompletableFuture<Membership> addLearner(long id, String address) {
+        return changeMembership(new MembershipChange.AddLearner(id, address), null);
+    }
+
+    /** Makes learner {@code id} a voter; refused until it has caught up with the leader. See {@link #addLearner}. */
+    public CompletableFuture<Membership> promote(long id) {
+        return changeMembership(new MembershipChange.Promote(id), null);
+    }
+
+    /**
+     * Removes member {@code id}. Removing the leader itself makes it step down once the change commits (the future
+     * completes first). See {@link #addLearner}.
+     */
+    public CompletableFuture<Membership> remove(long id) {
+        return changeMembership(new MembershipChange.Remove(id), null);
+    }
+
+    /**
+     * Asks the leader for a membership change, refused unless the membership is {@code expected} when the leader
+     * takes it up (compare-and-set; null for no condition). See {@link #addLearner}.
+     */
+    public CompletableFuture<Membership> changeMembership(MembershipChange change, Membership expected) {
+        java.util.Objects.requireNonNull(change, "change");
+        CompletableFuture<Payload> applied = admit();
+        java.util.concurrent.atomic.AtomicReference<Membership> accepted = new java.util.concurrent.atomic.AtomicReference<>();
+        if (!applied.isDone()) {
+            submit(new RequestInput(() -> changeOnLoop(change, expected, applied, accepted), applied));
+            timeout(applied, () -> new IndeterminateOutcomeException("the membership change did not commit within "
+                    + config.requestTimeout() + "; it may still take effect"));
+        }
+        return applied.thenApply(p -> accepted.get()); // completed on the apply thread, after the entry applied
+    }
+
+    private void changeOnLoop(MembershipChange change, Membership expected, CompletableFuture<Payload> future,
+                              java.util.concurrent.atomic.AtomicReference<Membership> accepted) {
+        if (future.isDone()) {
+            return;
+        }
+        ChangeResult r = core.changeMembership(change, expected);
+        if (r instanceof ChangeResult.Accepted a) {
+            LOG.info("node {}: membership change {} appended at {}: {}", id(), change, a.index(), a.membership());
+            accepted.set(a.membership());
+            applier.awaitProposal(a.index(), a.term(), future);
+        } else if (r instanceof ChangeResult.NotLeader nl) {
+            failLater(future, notLeader(nl.leaderId()));
+        } else if (r instanceof ChangeResult.Refused refused) {
+            failLater(future, new MembershipChangeException(refused.reason()));
+        }
+    }
+
+    /**
+     * Hands leadership to voter {@code target} (thesis §3.10): the leader stops taking proposals (they wait, as during
+     * an election), brings the target up to date and tells it to campaign at once. Completes once this node sees the
+     * target lead; fails with {@link MembershipChangeException} if refused or if the target has not taken over within
+     * an election timeout (the old leader then takes proposals again), or {@link NotLeaderException}.
+     */
+    public CompletableFuture<Void> transferLeadership(long target) {
+        CompletableFuture<Payload> done = admit();
+        if (!done.isDone()) {
+            submit(new RequestInput(() -> transferOnLoop(target, done), done));
+            timeout(done, () -> new MembershipChangeException("leadership did not pass to node " + target + " within "
+                    + config.requestTimeout()));
+        }
+        return done.thenApply(p -> null);
+    }
+
+    private void transferOnLoop(long target, CompletableFuture<Payload> future) {
+        if (future.isDone()) {
+            return;
+        }
+        ChangeResult r = core.transferLeadership(target);
+        if (r instanceof ChangeResult.Accepted) {
+            LOG.info("node {}: handing leadership to node {}", id(), target);
+            transfers.add(new PendingTransfer(target, future));
+        } else if (r instanceof ChangeResult.NotLeader nl) {
+            failLater(future, notLeader(nl.leaderId()));
+        } else if (r instanceof ChangeResult.Refused refused) {
+            failLater(future, new MembershipChangeException(refused.reason()));
+        }
+    }
+
+    /** Completes transfers whose target now leads, and fails those the core abandoned. Event loop. */
+    private void checkTransfers() {
+        for (java.util.Iterator<PendingTransfer> it = transfers.iterator(); it.hasNext(); ) {
+            PendingTransfer t = it.next();
+            if (core.leaderId() == t.target()) {
+                it.remove();
+                applier.execute(() -> t.future().complete(Payload.EMPTY));
+            } else if (core.role() == Role.LEADER && core.leadTransferee() != t.target()) {
+                it.remove();
+                failLater(t.future(), new MembershipChangeException("node " + t.target()
+                        + " did not take over within an election timeout; this node leads on"));
+            }
+        }
+    }
+
+    /** The membership in effect on this node: the latest in its log (thesis §4.1). */
+    public Membership membership() {
+        return publishedMembership;
+    }
+
+    /**
+     * The leader's view of its followers and learners: match and next index, replication state and lag behind the
+     * leader's last index; empty on a node that is not the leader.
+     */
+    public List<PeerStatus> peers() {
+        return publishedPeers;
     }
 
     /** The node's current state. */
@@ -607,13 +735,25 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private NotLeaderException notLeader(long leaderId) {
-        return new NotLeaderException(leaderId, config.members().get(leaderId));
+        String address = core.membership().addresses().get(leaderId);
+        return new NotLeaderException(leaderId, address != null ? address : config.members().get(leaderId));
     }
 
     private void publishStatus() {
         Role role = core.role();
         long term = core.term();
         long leader = core.leaderId();
+        checkTransfers();
+        Membership membership = core.membership();
+        publishedMembership = membership;
+        if (!membership.equals(transportMembership)) {
+            transportMembership = membership;
+            transport.updatePeers(membership.addresses());
+        }
+        publishedPeers = role != Role.LEADER ? List.of() : membership.members().stream().filter(p -> p != id())
+                .map(core::peerProgress).filter(java.util.Objects::nonNull)
+                .map(p -> new PeerStatus(p.id(), membership.isVoter(p.id()), p.matchIndex(), p.nextIndex(), p.state(),
+                        Math.max(0, core.lastIndex() - p.matchIndex()))).toList();
         loopStatus = new NodeStatus(id(), role, term, leader, core.commitIndex(), core.lastIndex(),
                 applier.appliedIndex(), running, core.firstIndex(), core.snapshot() == null ? 0 : core.snapshot().index());
         if (role != lastRole || term != lastTerm) {
@@ -663,6 +803,8 @@ public final class RaftNode implements AutoCloseable {
         awaitingLeader.clear();
         reads.values().forEach(r -> failLater(r.future(), new NodeClosedException(why)));
         reads.clear();
+        transfers.forEach(t -> failLater(t.future(), new NodeClosedException(why)));
+        transfers.clear();
         failQueuedRequests(why);
         applier.failAll(why);
         applier.execute(() -> {

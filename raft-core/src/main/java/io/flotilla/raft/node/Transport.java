@@ -19,6 +19,14 @@ public interface Transport extends AutoCloseable {
     /** Sends a message to {@code message.to()}, or drops it. Never blocks. */
     void send(Message message);
 
+    /**
+     * The group's members and their addresses changed (a membership change, thesis chapter 4): a transport that
+     * resolves peers from addresses should reach new members there. Called from the node's event loop; must not
+     * block. The default does nothing (for transports that route by node id alone).
+     */
+    default void updatePeers(java.util.Map<Long, String> addresses) {
+    }
+
     /** Stops sending and delivering. Called by the node when it closes. */
     @Override
     void close();
