@@ -514,8 +514,8 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private void onSnapshotChunk(SnapshotChunk c) {
-        if (c.groupId() != config.groupId() || c.to() != id() || !config.members().containsKey(c.from())) {
-            return;
+        if (c.groupId() != config.groupId() || c.to() != id() || c.from() == id()) {
+            return; // (not checked against the members: a leader added after this node's configuration may send it)
         }
         if (snapshotReceiver == null) {
             transport.send(new SnapshotChunkAck(c.groupId(), id(), c.from(), Math.max(c.term(), core.term()),

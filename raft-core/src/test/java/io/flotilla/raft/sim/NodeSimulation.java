@@ -41,11 +41,15 @@ import java.util.random.RandomGenerator;
  *
  * <p>Nodes snapshot every few dozen entries and compact their logs, and send snapshots in small chunks, so that
  * followers that fall behind (crashed, cut off) catch up by InstallSnapshot through the real sender and receiver;
- * a crash loses a snapshot being received, never an installed one.
+ * a crash loses a snapshot being received, never an installed one. Two spare servers start outside the group, and
+ * the nemesis asks the leader (through {@link RaftNode}'s admin API) to add them as learners, promote learners,
+ * remove members and hand leadership over; clients talk to the group's current members.
  */
 public final class NodeSimulation {
     private static final Duration TICK = Duration.ofMillis(10);
     private static final List<String> KEYS = List.of("a", "b", "c");
+    /** Servers that start outside the group, for membership changes. */
+    private static final int SPARES = 2;
 
     private record Event(long time, long seq, Runnable action) {
     }
@@ -53,7 +57,7 @@ public final class NodeSimulation {
     /** Statistics of a passing run. */
     public record Result(long seed, int nodes, int completedWrites, int completedReads, int indeterminateWrites,
                          int failedRequests, int crashes, int writesAfterHealing, long virtualMillis,
-                         int snapshotsInstalled) {
+                         int snapshotsInstalled, int membershipRequests) {
     }
 
     private final long seed;
@@ -79,6 +83,7 @@ public final class NodeSimulation {
     private int crashes;
     private int writesAfterHealing;
     private int snapshotsInstalled;
+    private int membershipRequests;
     private final SnapshotPolicy snapshotPolicy;
     private long healedAt = Long.MAX_VALUE;
 
@@ -99,12 +104,12 @@ public final class NodeSimulation {
         this.maxDelay = 1 + rnd.nextInt(15);
         this.snapshotPolicy = SnapshotPolicy.defaults().withThresholds(5 + rnd.nextInt(40), 1L << 20, rnd.nextInt(10))
                 .withTransfer(8 + rnd.nextInt(120), 1 + rnd.nextInt(4), Duration.ofMillis(200 + rnd.nextInt(800)));
-        this.group = new int[nodeCount];
+        this.group = new int[nodeCount + SPARES];
         for (long id = 1; id <= nodeCount; id++) {
             members.put(id, "sim-node-" + id);
         }
-        for (long id = 1; id <= nodeCount; id++) {
-            SimMember m = new SimMember(id);
+        for (long id = 1; id <= nodeCount + SPARES; id++) {
+            SimMember m = new SimMember(id, id > nodeCount);
             nodes.add(m);
             m.start();
         }
@@ -159,7 +164,7 @@ public final class NodeSimulation {
             }
         }
         return new Result(seed, nodeCount, writes, reads, pending, failed, crashes, writesAfterHealing, now,
-                snapshotsInstalled);
+                snapshotsInstalled, membershipRequests);
     }
 
     private SimulationFailure failure(String rule, String detail) {
@@ -183,6 +188,8 @@ public final class NodeSimulation {
     /** One server: a RaftNode on a crash-prone store, with an environment of virtual threads. */
     private final class SimMember {
         final long id;
+        /** Started outside the group (joining): the leader may add it as a learner. */
+        final boolean spare;
         final SimLogStore store = new SimLogStore();
         /** Installed snapshots survive a crash (save and install are atomic); one being received does not. */
         final InMemorySnapshotStore snapshots = new InMemorySnapshotStore();
@@ -191,17 +198,23 @@ public final class NodeSimulation {
         SimTransport transport;
         boolean up;
 
-        SimMember(long id) {
+        SimMember(long id, boolean spare) {
             this.id = id;
+            this.spare = spare;
         }
 
         void start() {
             env = new Env(this);
             transport = new SimTransport(id);
-            RaftConfig config = RaftConfig.of(1, id, members)
+            Map<Long, String> known = new TreeMap<>(members);
+            known.put(id, "sim-node-" + id);
+            RaftConfig config = RaftConfig.of(1, id, known)
                     .withTiming(TICK, Duration.ofMillis(150), Duration.ofMillis(30))
                     .withRequestLimits(Duration.ofMillis(1500), 100)
                     .withSnapshots(snapshotPolicy);
+            if (spare) {
+                config = config.asJoining();
+            }
             up = true;
             node = RaftNode.start(config, store, new CountingSnapshots(snapshots), transport, new KvStateMachine(), env);
         }
@@ -372,8 +385,11 @@ public final class NodeSimulation {
         if (!faults) {
             return;
         }
+        if (brokenRule == io.flotilla.raft.core.BrokenRule.NONE && rnd.nextDouble() < 0.03) {
+            changeMembership();
+        }
         if (rnd.nextDouble() < 0.04) {
-            SimMember m = nodes.get(rnd.nextInt(nodeCount));
+            SimMember m = nodes.get(rnd.nextInt(nodes.size()));
             if (m.up) {
                 m.crash();
                 at(now + 200 + rnd.nextInt(1500), () -> {
@@ -389,6 +405,63 @@ public final class NodeSimulation {
             }
             at(now + 200 + rnd.nextInt(1500), () -> java.util.Arrays.fill(group, 0));
         }
+    }
+
+    /**
+     * Asks the leader, through {@link RaftNode}'s admin API, to add a spare server as a learner, promote a learner,
+     * remove a member (down to two voters; the leader too) or hand leadership to another voter. Whatever the outcome
+     * (refused, lost to a crash), the clients' history must stay linearizable.
+     */
+    private void changeMembership() {
+        SimMember leader = leader();
+        if (leader == null) {
+            return;
+        }
+        io.flotilla.raft.log.Membership m = leader.node.membership();
+        List<Long> outside = nodes.stream().map(n -> n.id).filter(id -> !m.isMember(id)).toList();
+        double kind = rnd.nextDouble();
+        if (kind < 0.3 && !outside.isEmpty()) {
+            long id = outside.get(rnd.nextInt(outside.size()));
+            leader.node.addLearner(id, "sim-node-" + id);
+        } else if (kind < 0.6 && !m.learners().isEmpty()) {
+            leader.node.promote(m.learners().get(rnd.nextInt(m.learners().size())));
+        } else if (kind < 0.85) {
+            long id = m.members().get(rnd.nextInt(m.members().size()));
+            if (!m.isVoter(id) || m.voters().size() > 2) {
+                leader.node.remove(id);
+            }
+        } else {
+            List<Long> others = m.voters().stream().filter(v -> v != leader.id).toList();
+            if (!others.isEmpty()) {
+                leader.node.transferLeadership(others.get(rnd.nextInt(others.size())));
+            }
+        }
+        membershipRequests++;
+    }
+
+    /**
+     * A node for a client to talk to: one of the group's members as the leader (if any) sees them — a client learns the
+     * group's members as it changes, as an etcd client syncs its endpoints — else any server.
+     */
+    private SimMember pickNode() {
+        SimMember leader = leader();
+        List<Long> members = leader == null ? List.of() : leader.node.membership().members();
+        if (members.isEmpty()) {
+            return nodes.get(rnd.nextInt(nodeCount));
+        }
+        return nodes.get((int) (long) members.get(rnd.nextInt(members.size())) - 1);
+    }
+
+    /** The up node that leads the highest term, or null. */
+    private SimMember leader() {
+        SimMember best = null;
+        for (SimMember n : nodes) {
+            if (n.up && n.node.status().role() == io.flotilla.raft.core.Role.LEADER
+                    && (best == null || n.node.status().term() > best.node.status().term())) {
+                best = n;
+            }
+        }
+        return best;
     }
 
     private void heal() {
@@ -413,7 +486,15 @@ public final class NodeSimulation {
 
     private boolean converged() {
         long applied = -1;
+        SimMember leader = leader();
+        if (leader == null) {
+            return false;
+        }
+        io.flotilla.raft.log.Membership group = leader.node.membership();
         for (SimMember m : nodes) {
+            if (!group.isMember(m.id)) {
+                continue; // spares never added, and removed servers
+            }
             if (!m.up) {
                 return false;
             }
@@ -455,7 +536,7 @@ public final class NodeSimulation {
             if (!clientsActive) {
                 return;
             }
-            SimMember target = nodes.get(rnd.nextInt(nodeCount));
+            SimMember target = pickNode();
             if (!target.up) {
                 at(now + 10, this::next);
                 return;

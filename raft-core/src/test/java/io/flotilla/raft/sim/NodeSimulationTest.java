@@ -31,6 +31,7 @@ class NodeSimulationTest {
         long indeterminate = 0;
         long crashes = 0;
         long installs = 0;
+        long membershipRequests = 0;
         for (int i = 0; i < SCHEDULES && failures.size() < 3; i++) {
             long seed = seeds.nextLong();
             try {
@@ -40,13 +41,14 @@ class NodeSimulationTest {
                 indeterminate += r.indeterminateWrites();
                 crashes += r.crashes();
                 installs += r.snapshotsInstalled();
+                membershipRequests += r.membershipRequests();
             } catch (SimulationFailure f) {
                 failures.add(f.getMessage());
             }
         }
         System.out.printf("NodeSimulationTest: %d completed writes, %d completed reads, %d writes of unknown outcome, "
-                + "%d crashes, %d snapshots installed from a leader; every history linearizable%n", writes, reads,
-                indeterminate, crashes, installs);
+                + "%d crashes, %d snapshots installed from a leader, %d membership changes and transfers asked for; "
+                + "every history linearizable%n", writes, reads, indeterminate, crashes, installs, membershipRequests);
         assertThat(failures).as("failing schedules").isEmpty();
         assertThat(writes).as("the schedules must do real work").isGreaterThan(SCHEDULES * 20L);
         assertThat(reads).isGreaterThan(SCHEDULES * 20L);
