@@ -64,8 +64,8 @@ public final class RaftCore {
 
     /** Candidate only: the answers received in this election, by voter id. */
     private final TreeMap<Long, Boolean> votes = new TreeMap<>();
-    /** Leader only: the followers heard from since the last CheckQuorum (thesis §6.2). */
-    private final java.util.TreeSet<Long> recentlyActive = new java.util.TreeSet<>();
+    /** Set by the host while this node is unfit to lead (see {@link #pauseElections}). */
+    private boolean electionsPaused;
     /** Leader only: the replication progress of each follower, by id. */
     private final TreeMap<Long, Progress> progress = new TreeMap<>();
     /** Leader only: the sequence number its AppendEntries carry; raised for each round of read confirmation. */
@@ -154,8 +154,8 @@ public final class RaftCore {
      */
     private void tickElection() {
         electionElapsed = Math.min(electionElapsed + 1, Integer.MAX_VALUE - 1); // the leader lease expires for all
-        if (!configs.current().isVoter(id)) {
-            return; // learners and removed servers never campaign
+        if (!configs.current().isVoter(id) || electionsPaused) {
+            return; // learners and removed servers never campaign, nor does a node its host found unfit to lead
         }
         if (electionElapsed >= randomizedElectionTimeout) {
             if (config.preVote()) {
@@ -176,9 +176,8 @@ public final class RaftCore {
             if (config.checkQuorum() && !checkQuorum()) {
                 return;
             }
-            recentlyActive.clear();
             for (Progress pr : progress.values()) {
-                pr.recentActive = false;
+                pr.recentActive = false; // a new election timeout: who answers in it?
             }
         }
         for (Progress pr : progress.values()) {
@@ -234,7 +233,6 @@ public final class RaftCore {
             }
         }
         if (role == Role.LEADER && m.term() == currentTerm) {
-            recentlyActive.add(m.from());
             Progress pr = progress.get(m.from());
             if (pr != null) {
                 pr.recentActive = true;
@@ -436,9 +434,24 @@ public final class RaftCore {
         }
     }
 
+    /**
+     * The host found this node unfit to lead — its log writes or its state machine stall (a gray failure) — or fit
+     * again. While paused the node starts no election and ignores TimeoutNow; it still votes, follows and replicates,
+     * so it costs the group nothing but a candidate. A leader is not deposed by this: the host hands leadership over
+     * with {@link #transferLeadership}.
+     */
+    public void pauseElections(boolean paused) {
+        electionsPaused = paused;
+    }
+
+    /** Whether elections are paused on this node (see {@link #pauseElections}). */
+    public boolean electionsPaused() {
+        return electionsPaused;
+    }
+
     /** Thesis §3.10: the leader handed leadership over to this node: campaign now, without PreVote. */
     private void handleTimeoutNow(TimeoutNow tn) {
-        if (role == Role.LEADER || !configs.current().isVoter(id) || tn.from() != leaderId) {
+        if (role == Role.LEADER || !configs.current().isVoter(id) || tn.from() != leaderId || electionsPaused) {
             droppedMessages++;
             return;
         }
@@ -757,9 +770,9 @@ public final class RaftCore {
      */
     private boolean checkQuorum() {
         Membership m = configs.current();
-        long active = recentlyActive.stream().filter(m::isVoter).count() + (m.isVoter(id) ? 1 : 0);
+        long active = (m.isVoter(id) ? 1 : 0) + m.voters().stream()
+                .filter(v -> progress.containsKey(v) && progress.get(v).recentActive).count();
         boolean hasQuorum = active >= m.quorum();
-        recentlyActive.clear();
         if (!hasQuorum) {
             becomeFollower(currentTerm, 0);
         }
@@ -834,7 +847,6 @@ public final class RaftCore {
         votes.clear();
         heartbeatElapsed = 0;
         electionElapsed = 0;
-        recentlyActive.clear();
         progress.clear();
         for (long peer : peers()) {
             progress.put(peer, new Progress(log.lastIndex() + 1, config.maxInflightAppends(), config.maxInflightBytes()));

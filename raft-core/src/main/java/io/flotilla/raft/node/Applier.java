@@ -44,6 +44,9 @@ final class Applier {
 
     private final StateMachine stateMachine;
     private final Executor thread;
+    private final java.util.function.LongSupplier clock;
+    /** While a task runs on the apply thread: when it last made progress (clock); 0 while the thread is idle. */
+    private volatile long busySince;
     private final java.util.function.Consumer<Throwable> onFatal;
     private boolean failed;
     private volatile long applied;
@@ -72,14 +75,14 @@ final class Applier {
                      java.util.function.Consumer<SnapshotMeta> onSaved) {
     }
 
-    Applier(StateMachine stateMachine, Executor thread, java.util.function.Consumer<Throwable> onFatal) {
-        this(stateMachine, thread, onFatal, null);
-    }
-
-    Applier(StateMachine stateMachine, Executor thread, java.util.function.Consumer<Throwable> onFatal,
-            Snapshots snapshots) {
+    /**
+     * @param clock monotonic nanoseconds, for {@link #busySince()}
+     */
+    Applier(StateMachine stateMachine, Executor thread, java.util.function.LongSupplier clock,
+            java.util.function.Consumer<Throwable> onFatal, Snapshots snapshots) {
         this.stateMachine = stateMachine;
         this.thread = thread;
+        this.clock = clock;
         this.onFatal = onFatal;
         this.snapshots = snapshots;
         this.appliedMembership = snapshots == null ? null : snapshots.initial();
@@ -87,6 +90,18 @@ final class Applier {
 
     long appliedIndex() {
         return applied;
+    }
+
+    /**
+     * When the state machine last made progress (an entry applied, a query answered, snapshot bytes read), in clock
+     * nanoseconds, if it is working now; 0 while it is idle. Any thread: a stall detector compares it with the clock.
+     */
+    long busySince() {
+        return busySince;
+    }
+
+    private void progressed() {
+        busySince = clock.getAsLong();
     }
 
     /** Runs a task (a listener call) on the apply thread, in order with applies. */
@@ -108,11 +123,14 @@ final class Applier {
             if (failed) {
                 return;
             }
+            progressed();
             try {
                 task.run();
             } catch (Throwable t) {
                 failed = true; // the state machine's state can no longer be trusted: no further applies
                 onFatal.accept(t);
+            } finally {
+                busySince = 0;
             }
         });
     }
@@ -128,7 +146,7 @@ final class Applier {
      */
     void restore(SnapshotStore store, SnapshotMeta meta) {
         runGuarded(() -> {
-            try (InputStream in = store.open(meta, 0)) {
+            try (InputStream in = new ProgressInputStream(store.open(meta, 0))) {
                 stateMachine.restore(in);
                 in.transferTo(java.io.OutputStream.nullOutputStream()); // read to the end: checks size and checksum
             }
@@ -145,6 +163,25 @@ final class Applier {
             }
             serveReads();
         });
+    }
+
+    /** A snapshot being restored: every read of its bytes counts as progress of the state machine. */
+    private final class ProgressInputStream extends java.io.FilterInputStream {
+        ProgressInputStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            progressed();
+            return super.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            progressed();
+            return super.read(b, off, len);
+        }
     }
 
     /** Takes a snapshot if the policy says it is time and none is being written. Apply thread. */
@@ -182,10 +219,6 @@ final class Applier {
         });
     }
 
-    /** The index of the newest snapshot taken or restored here (apply thread). */
-    void startFromSnapshot(SnapshotMeta meta) {
-        thread.execute(() -> snapshotIndex = Math.max(snapshotIndex, meta.index()));
-    }
 
     private void applyInOrder(List<Entry> entries) {
         {
@@ -194,6 +227,7 @@ final class Applier {
                     throw new IllegalStateException("apply of entry " + e.index() + " after " + applied);
                 }
                 Outcome o = applyOne(e);
+                progressed();
                 recent[(int) (e.index() % RECENT)] = o;
                 applied = e.index();
                 appliedTerm = e.term();
@@ -260,7 +294,12 @@ final class Applier {
         thread.execute(() -> {
             if (!future.isDone()) {
                 reads.computeIfAbsent(readIndex, k -> new ArrayList<>()).add(new ReadWaiter(query, future));
-                serveReads();
+                progressed();
+                try {
+                    serveReads(); // queries the state machine: a query that hangs is a stall too
+                } finally {
+                    busySince = 0;
+                }
             }
         });
     }
@@ -276,6 +315,7 @@ final class Applier {
                 } catch (RuntimeException ex) {
                     r.future().completeExceptionally(ex);
                 }
+                progressed();
             }
         }
     }

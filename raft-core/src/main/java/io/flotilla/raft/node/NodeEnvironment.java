@@ -19,6 +19,11 @@ public interface NodeEnvironment extends AutoCloseable {
     /** Runs {@code task} every {@code period}; the returned handle cancels it. */
     AutoCloseable scheduleAtFixedRate(Duration period, Runnable task);
 
+    /** The environment's monotonic clock in nanoseconds, as {@link System#nanoTime()}; used to detect stalls. */
+    default long nanoTime() {
+        return System.nanoTime();
+    }
+
     /** A source of randomness for the core's election timeouts. */
     RandomGenerator random();
 

@@ -15,7 +15,15 @@ import io.flotilla.raft.core.Role;
  * @param running     false once the node has closed or stopped on an error
  * @param firstIndex  the index of the first entry still in its log (entries before it were compacted, §7)
  * @param snapshotIndex the last index covered by its newest snapshot, or 0 if it has none
+ * @param stall       why this node is stalled — a log write or its state machine made no progress for longer than
+ *                    {@link RaftConfig#maxStall()} — or null while it is healthy. A stalled node fails reads and
+ *                    proposals at once and does not lead. While a log write hangs the event loop is stuck, so
+ *                    {@code role} may still say {@code LEADER}: health checks should look at this field.
  */
 public record NodeStatus(long id, Role role, long term, long leaderId, long commitIndex, long lastIndex,
-                         long applied, boolean running, long firstIndex, long snapshotIndex) {
+                         long applied, boolean running, long firstIndex, long snapshotIndex, String stall) {
+    /** Whether the node is running and not stalled. */
+    public boolean healthy() {
+        return running && stall == null;
+    }
 }

@@ -38,11 +38,24 @@ import java.util.TreeMap;
  *                            {@link RaftNode#addLearner}) rather than starting one: then {@code members} lists the
  *                            group's voters and this node, and this node starts as a non-voter that never campaigns
  *                            until the group's log makes it a voter. Default false.
+ * @param preVote             run a PreVote round before each election (thesis §9.6): a node that cannot win (cut off,
+ *                            or behind) does not raise its term, so rejoining does not depose a healthy leader.
+ *                            Default on. Off: a follower partitioned for longer than an election timeout raises its
+ *                            term on every timeout and, on rejoining, forces the leader to step down.
+ * @param checkQuorum         a leader steps down when it has not heard from a majority for an election timeout
+ *                            (thesis §6.2), and a node that heard from a leader within the timeout disregards
+ *                            RequestVote (leader lease, §4.2.3). Default on. Off: a leader cut off from its majority
+ *                            leads in its own eyes until it hears a higher term.
+ * @param maxStall            how long a log write, or the state machine, may go without progress before this node
+ *                            counts as stalled (a gray failure: a hung disk, a stuck apply): it then fails reads and
+ *                            proposals at once with {@link NodeStalledException}, stops campaigning, and, if it
+ *                            leads, hands leadership to its most up-to-date voter. Default 1 s; at least one tick.
  */
 public record RaftConfig(long groupId, long nodeId, Map<Long, String> members, Duration tickInterval,
                          Duration electionTimeout, Duration heartbeatInterval, boolean forwardProposals,
                          Duration requestTimeout, int maxPendingRequests, long maxAppendBytes, int maxInflightAppends,
-                         long maxInflightBytes, long maxUncommittedBytes, SnapshotPolicy snapshots, boolean joining) {
+                         long maxInflightBytes, long maxUncommittedBytes, SnapshotPolicy snapshots, boolean joining,
+                         boolean preVote, boolean checkQuorum, Duration maxStall) {
     public RaftConfig {
         Objects.requireNonNull(snapshots, "snapshots");
         Objects.requireNonNull(members, "members");
@@ -52,6 +65,11 @@ public record RaftConfig(long groupId, long nodeId, Map<Long, String> members, D
         positive("electionTimeout", electionTimeout);
         positive("heartbeatInterval", heartbeatInterval);
         positive("requestTimeout", requestTimeout);
+        positive("maxStall", maxStall);
+        if (maxStall.compareTo(tickInterval) < 0) {
+            throw new IllegalArgumentException("maxStall must be at least tickInterval (" + tickInterval + "), was "
+                    + maxStall);
+        }
         if (!members.containsKey(nodeId)) {
             throw new IllegalArgumentException("members " + members.keySet() + " must contain nodeId " + nodeId);
         }
@@ -85,28 +103,28 @@ public record RaftConfig(long groupId, long nodeId, Map<Long, String> members, D
     public static RaftConfig of(long groupId, long nodeId, Map<Long, String> members) {
         return new RaftConfig(groupId, nodeId, members, Duration.ofMillis(10), Duration.ofMillis(300),
                 Duration.ofMillis(50), true, Duration.ofSeconds(5), 10_000, 1 << 20, 256, 8L << 20, 64L << 20,
-                SnapshotPolicy.defaults(), false);
+                SnapshotPolicy.defaults(), false, true, true, Duration.ofSeconds(1));
     }
 
     /** A copy with other timing. */
     public RaftConfig withTiming(Duration tickInterval, Duration electionTimeout, Duration heartbeatInterval) {
         return new RaftConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval,
                 forwardProposals, requestTimeout, maxPendingRequests, maxAppendBytes, maxInflightAppends,
-                maxInflightBytes, maxUncommittedBytes, snapshots, joining);
+                maxInflightBytes, maxUncommittedBytes, snapshots, joining, preVote, checkQuorum, maxStall);
     }
 
     /** A copy that forwards proposals from followers to the leader, or not. */
     public RaftConfig withForwardProposals(boolean forward) {
         return new RaftConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval, forward,
                 requestTimeout, maxPendingRequests, maxAppendBytes, maxInflightAppends, maxInflightBytes,
-                maxUncommittedBytes, snapshots, joining);
+                maxUncommittedBytes, snapshots, joining, preVote, checkQuorum, maxStall);
     }
 
     /** A copy with another request timeout and bound on pending requests. */
     public RaftConfig withRequestLimits(Duration requestTimeout, int maxPendingRequests) {
         return new RaftConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval,
                 forwardProposals, requestTimeout, maxPendingRequests, maxAppendBytes, maxInflightAppends,
-                maxInflightBytes, maxUncommittedBytes, snapshots, joining);
+                maxInflightBytes, maxUncommittedBytes, snapshots, joining, preVote, checkQuorum, maxStall);
     }
 
     /** A copy with other replication and back-pressure limits. */
@@ -114,21 +132,35 @@ public record RaftConfig(long groupId, long nodeId, Map<Long, String> members, D
                                             long maxUncommittedBytes) {
         return new RaftConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval,
                 forwardProposals, requestTimeout, maxPendingRequests, maxAppendBytes, maxInflightAppends,
-                maxInflightBytes, maxUncommittedBytes, snapshots, joining);
+                maxInflightBytes, maxUncommittedBytes, snapshots, joining, preVote, checkQuorum, maxStall);
     }
 
     /** A copy for a node that joins an existing group as a learner (see {@code joining}). */
     public RaftConfig asJoining() {
         return new RaftConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval,
                 forwardProposals, requestTimeout, maxPendingRequests, maxAppendBytes, maxInflightAppends,
-                maxInflightBytes, maxUncommittedBytes, snapshots, true);
+                maxInflightBytes, maxUncommittedBytes, snapshots, true, preVote, checkQuorum, maxStall);
     }
 
     /** A copy with another snapshot policy. */
     public RaftConfig withSnapshots(SnapshotPolicy snapshots) {
         return new RaftConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval,
                 forwardProposals, requestTimeout, maxPendingRequests, maxAppendBytes, maxInflightAppends,
-                maxInflightBytes, maxUncommittedBytes, snapshots, joining);
+                maxInflightBytes, maxUncommittedBytes, snapshots, joining, preVote, checkQuorum, maxStall);
+    }
+
+    /** A copy with PreVote and CheckQuorum (with the leader lease) switched on or off; both are on by default. */
+    public RaftConfig withElectionSafeguards(boolean preVote, boolean checkQuorum) {
+        return new RaftConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval,
+                forwardProposals, requestTimeout, maxPendingRequests, maxAppendBytes, maxInflightAppends,
+                maxInflightBytes, maxUncommittedBytes, snapshots, joining, preVote, checkQuorum, maxStall);
+    }
+
+    /** A copy with another bound on a stalled log write or state machine (see {@code maxStall}). */
+    public RaftConfig withMaxStall(Duration maxStall) {
+        return new RaftConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval,
+                forwardProposals, requestTimeout, maxPendingRequests, maxAppendBytes, maxInflightAppends,
+                maxInflightBytes, maxUncommittedBytes, snapshots, joining, preVote, checkQuorum, maxStall);
     }
 
     /** The snapshot transfer timeout in ticks (at least one). */
@@ -139,7 +171,8 @@ public record RaftConfig(long groupId, long nodeId, Map<Long, String> members, D
     /** The pure core's configuration: durations converted to ticks. */
     public CoreConfig coreConfig() {
         return toCoreConfig(groupId, nodeId, members, tickInterval, electionTimeout, heartbeatInterval, maxAppendBytes,
-                maxInflightAppends, maxInflightBytes, maxUncommittedBytes, joining);
+                maxInflightAppends, maxInflightBytes, maxUncommittedBytes, joining)
+                .withElectionSafeguards(preVote, checkQuorum);
     }
 
     private static CoreConfig toCoreConfig(long groupId, long nodeId, Map<Long, String> members, Duration tick,

@@ -83,6 +83,14 @@ public final class RaftNode implements AutoCloseable {
     private volatile NodeStatus loopStatus;
     private final AutoCloseable ticker;
 
+    // Stall detection (gray failures): written by the event loop and the apply thread, read by the ticker.
+    /** When the event loop began the log write it is in, in clock nanoseconds; 0 while it is not writing. */
+    private volatile long writingSince;
+    /** Why this node is stalled, or null while it is healthy (see {@link #checkStalls()}). */
+    private volatile String stall;
+    /** The reads in flight on this node, so that a stall can fail them even while the event loop hangs. */
+    private final java.util.Set<CompletableFuture<Payload>> openReads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     // Event-loop confined.
     private final Map<Long, CompletableFuture<Payload>> forwarded = new HashMap<>();
     private final Map<Long, Payload> forwardedCommands = new HashMap<>();
@@ -130,7 +138,7 @@ public final class RaftNode implements AutoCloseable {
                 env.newSerialExecutor("flotilla-" + config.nodeId() + "-snapshot"),
                 meta -> submit(() -> snapshotSaved(meta)));
         this.applier = new Applier(stateMachine, env.newSerialExecutor("flotilla-" + config.nodeId() + "-apply"),
-                this::applyFailed, snapshotting);
+                env::nanoTime, this::applyFailed, snapshotting);
         SnapshotMeta latest = snapshots == null ? null : snapshots.latest().orElse(null);
         if (latest != null) {
             reconcileLogWith(latest);
@@ -162,7 +170,10 @@ public final class RaftNode implements AutoCloseable {
         this.nextRequestId = 1 + (random.nextLong() >>> 2);
         publishStatus();
         transport.start(this::receive);
-        this.ticker = env.scheduleAtFixedRate(config.tickInterval(), () -> submit(this::tick));
+        this.ticker = env.scheduleAtFixedRate(config.tickInterval(), () -> {
+            checkStalls();
+            submit(this::tick);
+        });
     }
 
     /**
@@ -185,6 +196,9 @@ public final class RaftNode implements AutoCloseable {
 
     private void tick() {
         core.tick();
+        if (stall != null) {
+            resign(); // again, if an earlier hand-over was abandoned
+        }
         if (snapshotSender != null) {
             snapshotSender.tick();
         }
@@ -198,7 +212,7 @@ public final class RaftNode implements AutoCloseable {
         core.snapshotSaved(meta);
         long through = meta.index() - config.snapshots().trailingEntries();
         if (through >= store.firstIndex() && core.snapshot() != null && through <= core.snapshot().index()) {
-            store.compact(through);
+            writing(() -> store.compact(through));
             LOG.debug("node {}: snapshot {} saved; log compacted through {}", id(), meta.index(), through);
         }
     }
@@ -250,7 +264,7 @@ public final class RaftNode implements AutoCloseable {
      */
     public CompletableFuture<Payload> propose(Payload command) {
         Objects.requireNonNull(command, "command");
-        CompletableFuture<Payload> future = admit();
+        CompletableFuture<Payload> future = admitUnlessStalled();
         if (!future.isDone()) {
             submit(new RequestInput(() -> proposeOnLoop(command, future), future));
             timeout(future, () -> new IndeterminateOutcomeException("no outcome within " + config.requestTimeout()
@@ -268,8 +282,10 @@ public final class RaftNode implements AutoCloseable {
      */
     public CompletableFuture<Payload> read(Payload query) {
         Objects.requireNonNull(query, "query");
-        CompletableFuture<Payload> future = admit();
+        CompletableFuture<Payload> future = admitUnlessStalled();
         if (!future.isDone()) {
+            openReads.add(future);
+            future.whenComplete((r, e) -> openReads.remove(future));
             submit(new RequestInput(() -> readOnLoop(query, future), future));
             timeout(future, () -> new RaftTimeoutException("no read index within " + config.requestTimeout()
                     + " (no leader, or this node is cut off)"));
@@ -398,7 +414,7 @@ public final class RaftNode implements AutoCloseable {
     public NodeStatus status() {
         NodeStatus s = loopStatus;
         return new NodeStatus(s.id(), s.role(), s.term(), s.leaderId(), s.commitIndex(), s.lastIndex(),
-                applier.appliedIndex(), running, s.firstIndex(), s.snapshotIndex());
+                applier.appliedIndex(), running, s.firstIndex(), s.snapshotIndex(), stall);
     }
 
     /** Registers a listener for role, term and leader changes (called on the apply thread). */
@@ -456,6 +472,78 @@ public final class RaftNode implements AutoCloseable {
             future.whenComplete((r, e) -> pendingRequests.decrementAndGet());
         }
         return future;
+    }
+
+    /** As {@link #admit()}, but a stalled node refuses at once: the request would only hang here. */
+    private CompletableFuture<Payload> admitUnlessStalled() {
+        String why = stall;
+        if (why != null && running) {
+            return CompletableFuture.failedFuture(stalled(why));
+        }
+        return admit();
+    }
+
+    private NodeStalledException stalled(String why) {
+        return new NodeStalledException("node " + id() + " is stalled (" + why + "); try another node");
+    }
+
+    /**
+     * The stall detector, run on the ticker's thread (not the event loop, which may be the part that hangs). A node
+     * is stalled while a log write, or its state machine, has made no progress for longer than
+     * {@link RaftConfig#maxStall()}. On becoming stalled it fails the reads in flight (a read has no effect, so a
+     * retry elsewhere is safe; proposals may have been appended and run to their outcome or timeout), refuses new
+     * requests, stops campaigning and hands leadership over ({@link #resign()}); it recovers once progress resumes.
+     */
+    private void checkStalls() {
+        if (!running) {
+            return;
+        }
+        long now = env.nanoTime();
+        long limit = config.maxStall().toNanos();
+        long writing = writingSince;
+        long applying = applier.busySince();
+        String why = null;
+        if (writing != 0 && now - writing > limit) {
+            why = "a log write has been blocked for " + (now - writing) / 1_000_000 + " ms";
+        } else if (applying != 0 && now - applying > limit) {
+            why = "the state machine has made no progress for " + (now - applying) / 1_000_000 + " ms";
+        }
+        String was = stall;
+        stall = why;
+        if (why != null && was == null) {
+            LOG.warn("node {}: stalled: {}; refusing requests and handing leadership over", id(), why);
+            NodeStalledException error = stalled(why);
+            List.copyOf(openReads).forEach(f -> f.completeExceptionally(error));
+            submit(() -> {
+                core.pauseElections(true);
+                resign();
+            });
+        } else if (why == null && was != null) {
+            LOG.info("node {}: no longer stalled", id());
+            submit(() -> core.pauseElections(false));
+        }
+    }
+
+    /**
+     * A stalled leader hands leadership to its most up-to-date voter (thesis §3.10), so that the group elects a
+     * healthy leader within about an election timeout instead of waiting on this one. Event loop.
+     */
+    private void resign() {
+        if (core.role() != Role.LEADER || core.leadTransferee() != 0) {
+            return;
+        }
+        Membership m = core.membership();
+        long best = 0;
+        long bestMatch = -1;
+        for (long voter : m.voters()) {
+            if (voter != id() && core.matchIndex(voter) > bestMatch) {
+                best = voter;
+                bestMatch = core.matchIndex(voter);
+            }
+        }
+        if (best != 0 && core.transferLeadership(best) instanceof ChangeResult.Accepted) {
+            LOG.warn("node {}: stalled leader hands leadership to node {}", id(), best);
+        }
     }
 
     private void timeout(CompletableFuture<Payload> future, java.util.function.Supplier<RaftException> error) {
@@ -591,7 +679,7 @@ public final class RaftNode implements AutoCloseable {
                 installSnapshot(rd.snapshot());
             }
             if (rd.needsPersist()) {
-                store.save(rd.hardState(), rd.entries(), rd.mustSync());
+                writing(() -> store.save(rd.hardState(), rd.entries(), rd.mustSync()));
             }
             rd.messagesAfterPersist().forEach(this::send); // votes and acks only once durable
             if (!rd.committed().isEmpty()) {
@@ -599,6 +687,16 @@ public final class RaftNode implements AutoCloseable {
             }
             rd.outcomes().forEach(this::onOutcome);
             core.advance(rd);
+        }
+    }
+
+    /** Runs a write to the log store, watched by the stall detector. Event loop. */
+    private void writing(Runnable write) {
+        writingSince = env.nanoTime();
+        try {
+            write.run();
+        } finally {
+            writingSince = 0;
         }
     }
 
@@ -625,7 +723,7 @@ public final class RaftNode implements AutoCloseable {
         if (meta.equals(offeredSnapshot)) {
             offeredSnapshot = null;
         }
-        store.installSnapshot(meta.index(), meta.term());
+        writing(() -> store.installSnapshot(meta.index(), meta.term()));
         applier.restore(snapshots, meta);
         LOG.info("node {}: installed snapshot {} (term {}, {} bytes) from the leader", id(), meta.index(), meta.term(),
                 meta.sizeBytes());
@@ -755,7 +853,8 @@ public final class RaftNode implements AutoCloseable {
                 .map(p -> new PeerStatus(p.id(), membership.isVoter(p.id()), p.matchIndex(), p.nextIndex(), p.state(),
                         Math.max(0, core.lastIndex() - p.matchIndex()))).toList();
         loopStatus = new NodeStatus(id(), role, term, leader, core.commitIndex(), core.lastIndex(),
-                applier.appliedIndex(), running, core.firstIndex(), core.snapshot() == null ? 0 : core.snapshot().index());
+                applier.appliedIndex(), running, core.firstIndex(), core.snapshot() == null ? 0 : core.snapshot().index(),
+                null);
         if (role != lastRole || term != lastTerm) {
             applier.execute(() -> notifyListeners(l -> l.onRoleChange(role, term)));
         }

@@ -130,4 +130,26 @@ class ElectionSafeguardsTest {
         leader.tick(10 * CoreHarness.ELECTION_TICKS);
         assertThat(leader.core.role()).isEqualTo(Role.LEADER);
     }
+
+    @Test
+    void aNodeWithElectionsPausedNeitherCampaignsNorTakesOverButStillVotes() {
+        CoreHarness paused = node(2, true, true, 1, 2, 3);
+        paused.core.pauseElections(true);
+        paused.tick(10 * CoreHarness.ELECTION_TICKS);
+        assertThat(paused.drain().sent()).as("no PreVote or RequestVote while paused").isEmpty();
+        assertThat(paused.core.role()).isEqualTo(Role.FOLLOWER);
+        assertThat(paused.core.term()).isZero();
+        // A leader's hand-over is ignored too: a node found unfit to lead must not take over.
+        paused.deliver(heartbeat(1, 2, 1, 0, 0, 0));
+        paused.deliver(new io.flotilla.raft.message.TimeoutNow(GROUP, 1, 2, 1));
+        assertThat(paused.core.role()).isEqualTo(Role.FOLLOWER);
+        assertThat(paused.core.term()).isEqualTo(1);
+        // It still votes for a candidate (the lease has expired after an election timeout without the leader).
+        paused.tick(CoreHarness.ELECTION_TICKS);
+        assertThat(paused.deliver(new RequestVote(GROUP, 3, 2, 2, 0, 0)).sent())
+                .contains(CoreHarness.vote(2, 3, 2, true));
+        // Resumed, it campaigns again on its timeout.
+        paused.core.pauseElections(false);
+        tickUntilPreCandidate(paused);
+    }
 }

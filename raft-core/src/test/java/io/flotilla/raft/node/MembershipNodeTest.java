@@ -212,7 +212,8 @@ class MembershipNodeTest {
         long start = System.nanoTime();
         get(old.transferLeadership(target));
         RaftNode now = nodes.get(target);
-        assertThat(now.status().role()).isEqualTo(Role.LEADER);
+        // The old leader has heard from the new one; the new one's published status follows on its own thread.
+        await().atMost(WAIT).until(() -> now.status().role() == Role.LEADER);
         get(now.propose(Payload.ofUtf8("put after transfer")));
         pausesMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
         System.out.println("leadership transfer: from transferLeadership() to the first write acknowledged by the new "

@@ -287,6 +287,11 @@ public final class NodeSimulation {
         }
 
         @Override
+        public long nanoTime() {
+            return now * 1_000_000; // virtual: nothing stalls unless the schedule says so
+        }
+
+        @Override
         public RandomGenerator random() {
             return new SplittableRandom(rnd.nextLong());
         }
