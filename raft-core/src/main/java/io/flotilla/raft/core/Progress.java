@@ -30,12 +30,19 @@ final class Progress {
     int ticksWithoutProgress;
     /** The highest {@code AppendEntries.seq} the follower has answered in this term (ReadIndex confirmation). */
     long ackedSeq;
+    /** {@link #ticksSinceHeard} of a follower not heard from in this leader's term. */
+    static final int NEVER = Integer.MAX_VALUE;
+    /** Ticks since the leader last heard from this follower in its term; {@link #NEVER} if not yet. */
+    int ticksSinceHeard = NEVER;
+
     /**
-     * Whether the follower was heard from in the current election timeout (etcd's RecentActive). A leader sends
+     * Whether the follower was heard from within the last {@code electionTicks} (etcd's RecentActive). A leader sends
      * entries and snapshots only to followers that answer; to one that does not, only heartbeats, so a dead
-     * follower costs neither log reads nor memory in the transport's queue.
+     * follower costs neither log reads nor memory in the transport's queue. CheckQuorum counts these.
      */
-    boolean recentActive;
+    boolean recentActive(int electionTicks) {
+        return ticksSinceHeard < electionTicks;
+    }
     /** SNAPSHOT: the index of the snapshot being sent. */
     long pendingSnapshot;
     /** REPLICATE: the last index and byte size of each unacknowledged append, oldest first. */

@@ -171,14 +171,16 @@ public final class RaftCore {
         if (leadTransferee != 0 && ++transferElapsed >= config.electionTicks()) {
             leadTransferee = 0; // thesis §3.10: abort the transfer if the target has not taken over in time
         }
-        if (++electionElapsed >= config.electionTicks()) {
-            electionElapsed = 0;
-            if (config.checkQuorum() && !checkQuorum()) {
-                return;
+        for (Progress pr : progress.values()) {
+            if (pr.ticksSinceHeard != Progress.NEVER) {
+                pr.ticksSinceHeard++;
             }
-            for (Progress pr : progress.values()) {
-                pr.recentActive = false; // a new election timeout: who answers in it?
-            }
+        }
+        // Thesis §6.2, checked on every tick once the leader has led for an election timeout: it steps down as soon
+        // as fewer than a majority of voters were heard from within the last election timeout.
+        electionElapsed = Math.min(electionElapsed + 1, Integer.MAX_VALUE - 1);
+        if (electionElapsed >= config.electionTicks() && config.checkQuorum() && !checkQuorum()) {
+            return;
         }
         for (Progress pr : progress.values()) {
             if (pr.state == Progress.State.REPLICATE && pr.match < log.lastIndex()
@@ -190,7 +192,7 @@ public final class RaftCore {
             heartbeatElapsed = 0;
             for (long peer : peers()) {
                 Progress pr = progress.get(peer);
-                if (pr.state == Progress.State.PROBE && pr.recentActive) {
+                if (pr.state == Progress.State.PROBE && pr.recentActive(config.electionTicks())) {
                     pr.probeSent = false;
                     sendAppend(peer, true);
                 } else if (pr.state == Progress.State.PROBE) {
@@ -235,7 +237,7 @@ public final class RaftCore {
         if (role == Role.LEADER && m.term() == currentTerm) {
             Progress pr = progress.get(m.from());
             if (pr != null) {
-                pr.recentActive = true;
+                pr.ticksSinceHeard = 0;
             }
         }
         if (stepClientRequest(m)) {
@@ -737,7 +739,8 @@ public final class RaftCore {
      * ignores vote requests of higher terms, so a node that rejoins from a partition cannot depose a healthy leader.
      */
     private boolean inLeaderLease() {
-        return config.checkQuorum() && leaderId != 0 && electionElapsed < config.electionTicks();
+        // A leader holds the lease while it leads: CheckQuorum deposes it once it has not heard from a majority.
+        return config.checkQuorum() && (role == Role.LEADER || (leaderId != 0 && electionElapsed < config.electionTicks()));
     }
 
     /**
@@ -771,7 +774,7 @@ public final class RaftCore {
     private boolean checkQuorum() {
         Membership m = configs.current();
         long active = (m.isVoter(id) ? 1 : 0) + m.voters().stream()
-                .filter(v -> progress.containsKey(v) && progress.get(v).recentActive).count();
+                .filter(v -> progress.containsKey(v) && progress.get(v).recentActive(config.electionTicks())).count();
         boolean hasQuorum = active >= m.quorum();
         if (!hasQuorum) {
             becomeFollower(currentTerm, 0);
@@ -1112,7 +1115,7 @@ public final class RaftCore {
             return false;
         }
         if (pr.next < log.firstIndex()) {
-            if (!pr.recentActive) {
+            if (!pr.recentActive(config.electionTicks())) {
                 pr.probeSent = true; // a snapshot only to a follower that answers (it may be down: etcd does the same)
                 return false;
             }

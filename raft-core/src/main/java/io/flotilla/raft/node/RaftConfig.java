@@ -49,7 +49,7 @@ import java.util.TreeMap;
  * @param maxStall            how long a log write, or the state machine, may go without progress before this node
  *                            counts as stalled (a gray failure: a hung disk, a stuck apply): it then fails reads and
  *                            proposals at once with {@link NodeStalledException}, stops campaigning, and, if it
- *                            leads, hands leadership to its most up-to-date voter. Default 1 s; at least one tick.
+ *                            leads, hands leadership to its most up-to-date voter. Default 2 s; at least one tick.
  */
 public record RaftConfig(long groupId, long nodeId, Map<Long, String> members, Duration tickInterval,
                          Duration electionTimeout, Duration heartbeatInterval, boolean forwardProposals,
@@ -103,7 +103,7 @@ public record RaftConfig(long groupId, long nodeId, Map<Long, String> members, D
     public static RaftConfig of(long groupId, long nodeId, Map<Long, String> members) {
         return new RaftConfig(groupId, nodeId, members, Duration.ofMillis(10), Duration.ofMillis(300),
                 Duration.ofMillis(50), true, Duration.ofSeconds(5), 10_000, 1 << 20, 256, 8L << 20, 64L << 20,
-                SnapshotPolicy.defaults(), false, true, true, Duration.ofSeconds(1));
+                SnapshotPolicy.defaults(), false, true, true, Duration.ofSeconds(2));
     }
 
     /** A copy with other timing. */

@@ -90,6 +90,10 @@ public final class RaftNode implements AutoCloseable {
     private volatile String stall;
     /** The reads in flight on this node, so that a stall can fail them even while the event loop hangs. */
     private final java.util.Set<CompletableFuture<Payload>> openReads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    // Ticker thread only.
+    private long lastCheck;
+    private final StallWatch writeWatch = new StallWatch();
+    private final StallWatch applyWatch = new StallWatch();
 
     // Event-loop confined.
     private final Map<Long, CompletableFuture<Payload>> forwarded = new HashMap<>();
@@ -257,18 +261,23 @@ public final class RaftNode implements AutoCloseable {
      * applied on this node. On a follower the command is forwarded to the leader (unless
      * {@link RaftConfig#forwardProposals()} is off); while no leader is known, it waits for one. A command sent to a
      * leader that is then lost is not re-sent (it may have been appended): it times out as indeterminate. It fails
-     * with {@link NotLeaderException} (forwarding off),
-     * {@link OverloadedException}, {@link ProposalLostException} or {@link NodeClosedException} when the command
-     * definitely did not and will not take effect, and with {@link IndeterminateOutcomeException} when it may have
-     * (timeout, shutdown).
+     * with {@link NotLeaderException} (forwarding off), {@link OverloadedException}, {@link ProposalLostException},
+     * {@link NodeStalledException}, {@link NodeClosedException} or — when no leader took it within the request
+     * timeout — {@link RaftTimeoutException}, all when the command definitely did not and will not take effect; and
+     * with {@link IndeterminateOutcomeException} when it may have (a leader had it, then the timeout or a shutdown
+     * came).
      */
     public CompletableFuture<Payload> propose(Payload command) {
         Objects.requireNonNull(command, "command");
         CompletableFuture<Payload> future = admitUnlessStalled();
         if (!future.isDone()) {
-            submit(new RequestInput(() -> proposeOnLoop(command, future), future));
-            timeout(future, () -> new IndeterminateOutcomeException("no outcome within " + config.requestTimeout()
-                    + " (no leader, or this node is cut off); the command may still commit"));
+            AtomicInteger handOff = new AtomicInteger(WAITING);
+            submit(new RequestInput(() -> proposeOnLoop(command, future, handOff), future));
+            timeout(future, () -> handOff.compareAndSet(WAITING, TIMED_OUT)
+                    ? new RaftTimeoutException("no leader took the command within " + config.requestTimeout()
+                    + " (no leader, or this node is cut off); it was not appended anywhere and will not be")
+                    : new IndeterminateOutcomeException("no outcome within " + config.requestTimeout()
+                    + " (the leader was lost, or this node is cut off); the command may still commit"));
         }
         return future;
     }
@@ -499,14 +508,18 @@ public final class RaftNode implements AutoCloseable {
             return;
         }
         long now = env.nanoTime();
+        // Time in which the detector itself did not run (a GC pause, a starved process) is no evidence against the
+        // event loop or the state machine: it is excused from the stall being watched.
+        long hiccup = lastCheck == 0 ? 0 : Math.max(0, now - lastCheck - 2 * config.tickInterval().toNanos());
+        lastCheck = now;
         long limit = config.maxStall().toNanos();
-        long writing = writingSince;
-        long applying = applier.busySince();
+        long writingFor = writeWatch.observe(writingSince, now, hiccup);
+        long applyingFor = applyWatch.observe(applier.busySince(), now, hiccup);
         String why = null;
-        if (writing != 0 && now - writing > limit) {
-            why = "a log write has been blocked for " + (now - writing) / 1_000_000 + " ms";
-        } else if (applying != 0 && now - applying > limit) {
-            why = "the state machine has made no progress for " + (now - applying) / 1_000_000 + " ms";
+        if (writingFor > limit) {
+            why = "a log write has been blocked for " + writingFor / 1_000_000 + " ms";
+        } else if (applyingFor > limit) {
+            why = "the state machine has made no progress for " + applyingFor / 1_000_000 + " ms";
         }
         String was = stall;
         stall = why;
@@ -521,6 +534,30 @@ public final class RaftNode implements AutoCloseable {
         } else if (why == null && was != null) {
             LOG.info("node {}: no longer stalled", id());
             submit(() -> core.pauseElections(false));
+        }
+    }
+
+    /** How long one piece of work (a log write, a state-machine step) has gone without progress. Ticker thread. */
+    private static final class StallWatch {
+        private long since;
+        private long excused;
+
+        /**
+         * @param busySince when the watched work last made progress, or 0 if it is idle
+         * @return how long it has gone without progress, less the time the detector itself was not running
+         */
+        long observe(long busySince, long now, long hiccup) {
+            if (busySince == 0) {
+                since = 0;
+                return 0;
+            }
+            if (busySince != since) {
+                since = busySince;
+                excused = 0;
+            } else {
+                excused += hiccup;
+            }
+            return now - busySince - excused;
         }
     }
 
@@ -759,16 +796,25 @@ public final class RaftNode implements AutoCloseable {
         applier.execute(() -> future.completeExceptionally(error));
     }
 
-    private void proposeOnLoop(Payload command, CompletableFuture<Payload> future) {
+    /** A proposal's hand-off: still waiting on this node, handed to a leader (or to the core), or timed out here. */
+    private static final int WAITING = 0;
+    private static final int HANDED_OFF = 1;
+    private static final int TIMED_OUT = 2;
+
+    private void proposeOnLoop(Payload command, CompletableFuture<Payload> future, AtomicInteger handOff) {
         if (future.isDone()) {
             return;
+        }
+        boolean handingOff = core.role() == Role.LEADER || (config.forwardProposals() && core.leaderId() != 0);
+        if (handingOff && !handOff.compareAndSet(WAITING, HANDED_OFF) && handOff.get() == TIMED_OUT) {
+            return; // its timeout told the caller it was not taken: it must not be taken now
         }
         ProposeResult r = core.propose(List.of(command));
         if (r instanceof ProposeResult.Accepted a) {
             applier.awaitProposal(a.firstIndex(), a.term(), future);
         } else if (r instanceof ProposeResult.NotLeader nl) {
             if (config.forwardProposals() && nl.leaderId() == 0) {
-                awaitingLeader.add(new Parked(() -> proposeOnLoop(command, future), future)); // wait for a leader
+                awaitingLeader.add(new Parked(() -> proposeOnLoop(command, future, handOff), future)); // wait for a leader
             } else if (config.forwardProposals()) {
                 long requestId = nextRequestId++;
                 forwarded.put(requestId, future);
@@ -827,7 +873,9 @@ public final class RaftNode implements AutoCloseable {
             if (p.overloaded()) {
                 failLater(future, new OverloadedException("the leader refused the command: too much uncommitted data"));
             } else {
-                awaitingLeader.add(new Parked(() -> proposeOnLoop(command, future), future)); // nothing appended
+                // Nothing appended, but a leader had it: its timeout stays indeterminate, as the caller may not assume otherwise.
+                AtomicInteger handedOff = new AtomicInteger(HANDED_OFF);
+                awaitingLeader.add(new Parked(() -> proposeOnLoop(command, future, handedOff), future));
             }
         }
     }

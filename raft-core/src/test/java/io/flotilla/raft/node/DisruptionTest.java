@@ -1,6 +1,7 @@
 package io.flotilla.raft.node;
 
 import io.flotilla.raft.core.Role;
+import io.flotilla.raft.log.Payload;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -8,6 +9,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -15,6 +17,7 @@ import java.util.stream.Collectors;
 import static io.flotilla.raft.node.LocalCluster.get;
 import static io.flotilla.raft.node.LocalCluster.put;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
@@ -55,9 +58,13 @@ class DisruptionTest {
     }
 
     private void start(boolean preVote, boolean checkQuorum) {
+        start(preVote, checkQuorum, Duration.ofSeconds(5));
+    }
+
+    private void start(boolean preVote, boolean checkQuorum, Duration requestTimeout) {
         cluster = new LocalCluster(3, id -> RaftConfig.of(1, id, LocalCluster.members(3))
                 .withTiming(TICK, ELECTION, HEARTBEAT)
-                .withRequestLimits(Duration.ofSeconds(5), 1000)
+                .withRequestLimits(requestTimeout, 1000)
                 .withElectionSafeguards(preVote, checkQuorum));
         for (RaftNode n : cluster.nodes.values()) {
             n.addListener(new RaftListener() {
@@ -179,5 +186,40 @@ class DisruptionTest {
                         + "%d ms, first write after %d ms%n", checkQuorum, follower.id(), PARTITION.toMillis(), writes,
                 cutOffTerm, term, leader.id(), next.id(), newTerm, (elected - rejoined) / 1_000_000,
                 (writable - rejoined) / 1_000_000);
+    }
+
+    /**
+     * CheckQuorum (thesis §6.2): a leader cut off from its majority steps down within about an election timeout, so
+     * a client of that node gets a definite error — not a hang, and not an acknowledgement that cannot hold.
+     */
+    @Test
+    void aLeaderCutOffFromItsMajorityStepsDownAndItsClientsGetAnError() throws Exception {
+        Duration requestTimeout = Duration.ofSeconds(1);
+        start(true, true, requestTimeout);
+        RaftNode leader = cluster.awaitStableLeader();
+        put(leader, "k", "before");
+        cluster.network.isolate(leader.id());
+        long cut = System.nanoTime();
+        await().atMost(ELECTION.multipliedBy(4)).pollInterval(Duration.ofMillis(5))
+                .until(() -> leader.status().role() != Role.LEADER);
+        long steppedDownMs = (System.nanoTime() - cut) / 1_000_000;
+        assertThat(leader.status().leaderId()).as("it knows no leader now").isZero();
+
+        CompletableFuture<Payload> write =
+                leader.propose(Payload.ofUtf8("put k cut-off"));
+        CompletableFuture<Payload> read =
+                leader.read(Payload.ofUtf8("get k"));
+        for (CompletableFuture<Payload> f : List.of(write, read)) {
+            await().atMost(requestTimeout.plus(LocalCluster.WAIT)).until(f::isDone);
+            assertThatThrownBy(f::join).cause().isInstanceOfSatisfying(RaftTimeoutException.class,
+                    e -> assertThat(e.mayHaveTakenEffect()).as("definitely not taken").isFalse());
+        }
+        RaftNode next = cluster.awaitLeaderOtherThan(leader, 0, LocalCluster.WAIT);
+        assertThat(put(next, "k", "majority")).isEqualTo("majority");
+        cluster.network.reconnect(leader.id());
+        await().atMost(LocalCluster.WAIT).untilAsserted(() -> assertThat(get(leader, "k")).isEqualTo("majority"));
+        System.out.printf("leader %d cut off from its majority stepped down after %d ms (election timeout %d ms); "
+                + "its write and read failed with RaftTimeoutException (not taken)%n", leader.id(), steppedDownMs,
+                ELECTION.toMillis());
     }
 }

@@ -93,6 +93,9 @@ public final class NodeSimulation {
         this(seed, nodeCount, io.flotilla.raft.core.BrokenRule.NONE);
     }
 
+    private final boolean preVote;
+    private final boolean checkQuorum;
+
     /** A simulation whose cores all break {@code brokenRule} on purpose (test-only; see {@link io.flotilla.raft.core.BrokenRule}). */
     public NodeSimulation(long seed, int nodeCount, io.flotilla.raft.core.BrokenRule brokenRule) {
         this.seed = seed;
@@ -102,6 +105,10 @@ public final class NodeSimulation {
         this.lossRate = rnd.nextDouble() * 0.1;
         this.duplicateRate = rnd.nextDouble() * 0.05;
         this.maxDelay = 1 + rnd.nextInt(15);
+        // One schedule in four runs without PreVote or without CheckQuorum: safety must not depend on either, and a
+        // deposed leader that still believes in itself (no CheckQuorum) is what a broken read path shows up on.
+        this.preVote = rnd.nextInt(4) != 0;
+        this.checkQuorum = rnd.nextInt(4) != 0;
         this.snapshotPolicy = SnapshotPolicy.defaults().withThresholds(5 + rnd.nextInt(40), 1L << 20, rnd.nextInt(10))
                 .withTransfer(8 + rnd.nextInt(120), 1 + rnd.nextInt(4), Duration.ofMillis(200 + rnd.nextInt(800)));
         this.group = new int[nodeCount + SPARES];
@@ -169,7 +176,8 @@ public final class NodeSimulation {
 
     private SimulationFailure failure(String rule, String detail) {
         return new SimulationFailure(rule, rule + " violated at t=" + now + "ms: " + detail + "\n  seed=" + seed
-                + " nodes=" + nodeCount + "\n  replay: " + replayCommand(seed, nodeCount, brokenRule), seed);
+                + " nodes=" + nodeCount + " preVote=" + preVote + " checkQuorum=" + checkQuorum + "\n  replay: "
+                + replayCommand(seed, nodeCount, brokenRule), seed);
     }
 
     /** The one command that replays a schedule. */
@@ -211,7 +219,8 @@ public final class NodeSimulation {
             RaftConfig config = RaftConfig.of(1, id, known)
                     .withTiming(TICK, Duration.ofMillis(150), Duration.ofMillis(30))
                     .withRequestLimits(Duration.ofMillis(1500), 100)
-                    .withSnapshots(snapshotPolicy);
+                    .withSnapshots(snapshotPolicy)
+                    .withElectionSafeguards(preVote, checkQuorum);
             if (spare) {
                 config = config.asJoining();
             }

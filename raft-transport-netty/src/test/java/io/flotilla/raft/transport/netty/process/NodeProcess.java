@@ -44,6 +44,13 @@ public final class NodeProcess {
     static final String CLUSTER = "multi-process-test";
     static final String SNAPSHOTS = "flotilla.test.snapshots";
     static final String STALL = "flotilla.test.stall";
+    /** Writes the answers to the parent, in completion order. */
+    private static final java.util.concurrent.ExecutorService ANSWERS =
+            java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "answers");
+                t.setDaemon(true);
+                return t;
+            });
 
     private NodeProcess() {
     }
@@ -97,8 +104,10 @@ public final class NodeProcess {
                 return;
             }
         }
-        f.whenComplete((r, e) -> answer(out, e == null ? id + " ok " + r.toStringUtf8()
-                : id + " err " + (e.getCause() != null ? e.getCause() : e)));
+        // Answered on a thread of its own: writing to a full stdout pipe must not block the node's apply thread
+        // (which its stall detector would rightly report as a stalled state machine).
+        f.whenCompleteAsync((r, e) -> answer(out, e == null ? id + " ok " + r.toStringUtf8()
+                : id + " err " + (e.getCause() != null ? e.getCause() : e)), ANSWERS);
     }
 
     /** The names in {@code dir}, sorted and separated by spaces. */
