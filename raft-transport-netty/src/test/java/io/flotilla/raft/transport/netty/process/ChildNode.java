@@ -4,6 +4,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Writer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -109,12 +111,40 @@ final class ChildNode implements AutoCloseable {
 
     /** kill -9: the process gets no chance to flush or close anything. */
     void kill() throws InterruptedException {
-        process.destroyForcibly();
+        signalKill();
         process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Sends SIGKILL and returns without waiting for the process to be gone: once {@code kill(2)} has returned the
+     * process runs no more of its own code, but the kernel may take tens of milliseconds to tear it down.
+     */
+    void signalKill() {
+        process.destroyForcibly();
+    }
+
+    /** Waits up to {@code timeout} for the process to be gone; whether it is. */
+    boolean awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     boolean isAlive() {
         return process.isAlive();
+    }
+
+    /** {@code n} ports free on the loopback address just now, as {@code NodeProcess} takes them: comma-separated. */
+    static String freePorts(int n) throws IOException {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                sockets.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+            }
+            return String.join(",", sockets.stream().map(s -> Integer.toString(s.getLocalPort())).toList());
+        } finally {
+            for (ServerSocket s : sockets) {
+                s.close();
+            }
+        }
     }
 
     @Override

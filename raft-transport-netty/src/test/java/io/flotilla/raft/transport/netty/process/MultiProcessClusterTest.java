@@ -4,11 +4,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -46,20 +43,6 @@ class MultiProcessClusterTest {
         return n;
     }
 
-    private static String freePorts(int n) throws Exception {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                sockets.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
-            }
-            return String.join(",", sockets.stream().map(s -> Integer.toString(s.getLocalPort())).toList());
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
-        }
-    }
-
     private long leader() {
         return await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
             for (ChildNode n : nodes.values()) {
@@ -88,7 +71,7 @@ class MultiProcessClusterTest {
 
     @Test
     void threeProcessesSurviveKillingTheLeaderWithoutLosingAcknowledgedWrites() throws Exception {
-        ports = freePorts(3);
+        ports = ChildNode.freePorts(3);
         for (long id = 1; id <= 3; id++) {
             start(id);
         }

@@ -1,8 +1,10 @@
 package io.flotilla.raft.transport.netty.process;
 
+import io.flotilla.raft.core.Role;
 import io.flotilla.raft.log.Payload;
 import io.flotilla.raft.node.NodeStatus;
 import io.flotilla.raft.node.RaftConfig;
+import io.flotilla.raft.node.RaftListener;
 import io.flotilla.raft.node.RaftNode;
 import io.flotilla.raft.node.SnapshotPolicy;
 import io.flotilla.raft.snapshot.FileSnapshotStore;
@@ -36,15 +38,25 @@ import java.util.stream.Stream;
  *
  * <p>Arguments: {@code <nodeId> <dataDir> <port of node 1>,<port of node 2>,...}. System properties:
  * {@value #SNAPSHOTS} = {@code everyEntries,everyBytes,trailingEntries,chunkBytes,maxInflightChunks,
- * transferTimeoutMillis} (the {@link SnapshotPolicy}; default {@link SnapshotPolicy#defaults()}), and
- * {@value #STALL} = a point at which to freeze while receiving a snapshot ({@link ObservedSnapshotStore}).
+ * transferTimeoutMillis} (the {@link SnapshotPolicy}; default {@link SnapshotPolicy#defaults()}),
+ * {@value #STALL} = a point at which to freeze while receiving a snapshot ({@link ObservedSnapshotStore}),
+ * {@value #TIMING} = {@code tickMillis,electionTimeoutMillis,heartbeatMillis} ({@link RaftConfig#withTiming}; default
+ * the {@link RaftConfig#of} timing), {@value #REQUEST_TIMEOUT} = the {@link RaftConfig#requestTimeout()} in
+ * milliseconds (default 5 s), and {@value #ROLE_EVENTS} = {@code true} to report every role and leader change, from
+ * a {@link RaftListener} on the apply thread, as {@code event role <role> <term> <nanoTime>} and
+ * {@code event leader <leaderId> <term> <nanoTime>}. {@code nanoTime} is {@link System#nanoTime()} when the listener
+ * ran; on Linux it reads {@code CLOCK_MONOTONIC}, which all processes on the machine share, so a parent can compare
+ * it with its own clock.
  */
 public final class NodeProcess {
     static final long GROUP = 7;
     static final String CLUSTER = "multi-process-test";
     static final String SNAPSHOTS = "flotilla.test.snapshots";
     static final String STALL = "flotilla.test.stall";
-    /** Writes the answers to the parent, in completion order. */
+    static final String TIMING = "flotilla.test.timing";
+    static final String REQUEST_TIMEOUT = "flotilla.test.requestTimeoutMillis";
+    static final String ROLE_EVENTS = "flotilla.test.roleEvents";
+    /** Writes the answers and role events to the parent, in the order the apply thread produced them. */
     private static final java.util.concurrent.ExecutorService ANSWERS =
             java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "answers");
@@ -64,7 +76,12 @@ public final class NodeProcess {
             members.put(i + 1L, "127.0.0.1:" + Integer.parseInt(ports[i]));
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        RaftConfig config = RaftConfig.of(GROUP, id, members).withSnapshots(policy(System.getProperty(SNAPSHOTS)));
+        RaftConfig config = timing(RaftConfig.of(GROUP, id, members), System.getProperty(TIMING, ""))
+                .withSnapshots(policy(System.getProperty(SNAPSHOTS)));
+        Long requestTimeout = Long.getLong(REQUEST_TIMEOUT);
+        if (requestTimeout != null) {
+            config = config.withRequestLimits(Duration.ofMillis(requestTimeout), config.maxPendingRequests());
+        }
         try (RocksDbLogStore store = RocksDbLogStore.open(dir.resolve("log"), RocksDbLogStore.Options.of(GROUP, id));
              FileSnapshotStore files = FileSnapshotStore.open(dir.resolve("snapshots"))) {
             answer(out, "event store-opened " + list(dir.resolve("snapshots")));
@@ -73,6 +90,21 @@ public final class NodeProcess {
             NettyTransport transport = new NettyTransport(
                     NettyTransportConfig.of(CLUSTER, id, members.get(id), members));
             RaftNode node = RaftNode.start(config, store, snapshots, transport, new ProcessStateMachine());
+            if (Boolean.getBoolean(ROLE_EVENTS)) {
+                node.addListener(new RaftListener() {
+                    @Override
+                    public void onRoleChange(Role role, long term) {
+                        long now = System.nanoTime(); // queued behind the answers completed before it, in order
+                        ANSWERS.execute(() -> answer(out, "event role " + role + " " + term + " " + now));
+                    }
+
+                    @Override
+                    public void onLeaderChange(long leaderId, long term) {
+                        long now = System.nanoTime();
+                        ANSWERS.execute(() -> answer(out, "event leader " + leaderId + " " + term + " " + now));
+                    }
+                });
+            }
             out.println("ready");
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             String line;
@@ -115,6 +147,19 @@ public final class NodeProcess {
         try (Stream<Path> names = Files.list(dir)) {
             return String.join(" ", names.map(p -> p.getFileName().toString()).sorted().toList());
         }
+    }
+
+    /** {@code config} with the timing {@link #TIMING} describes, or unchanged if {@code spec} is empty. */
+    static RaftConfig timing(RaftConfig config, String spec) {
+        if (spec.isEmpty()) {
+            return config;
+        }
+        String[] p = spec.split(",");
+        if (p.length != 3) {
+            throw new IllegalArgumentException(TIMING + " needs tick,election,heartbeat in ms, was " + spec);
+        }
+        return config.withTiming(Duration.ofMillis(Long.parseLong(p[0])), Duration.ofMillis(Long.parseLong(p[1])),
+                Duration.ofMillis(Long.parseLong(p[2])));
     }
 
     /** The policy {@link #SNAPSHOTS} describes, or the defaults. */

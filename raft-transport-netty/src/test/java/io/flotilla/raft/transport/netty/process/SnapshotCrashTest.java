@@ -6,14 +6,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -100,7 +97,7 @@ class SnapshotCrashTest {
      * @return the follower's id
      */
     private long startClusterAndLeaveOneFollowerFarBehind() throws Exception {
-        ports = freePorts(3);
+        ports = ChildNode.freePorts(3);
         for (long id = 1; id <= 3; id++) {
             start(id, "");
         }
@@ -262,17 +259,4 @@ class SnapshotCrashTest {
         }
     }
 
-    private static String freePorts(int n) throws Exception {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                sockets.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
-            }
-            return String.join(",", sockets.stream().map(s -> Integer.toString(s.getLocalPort())).toList());
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
-        }
-    }
 }
