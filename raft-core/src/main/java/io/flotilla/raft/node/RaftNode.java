@@ -711,6 +711,7 @@ public final class RaftNode implements AutoCloseable {
     private void handleReadies() {
         while (core.hasReady()) {
             Ready rd = core.ready();
+            updateTransportPeers();
             rd.messages().forEach(this::send);          // a leader's appends leave before its own write
             if (rd.snapshot() != null) {
                 installSnapshot(rd.snapshot());
@@ -892,10 +893,7 @@ public final class RaftNode implements AutoCloseable {
         checkTransfers();
         Membership membership = core.membership();
         publishedMembership = membership;
-        if (!membership.equals(transportMembership)) {
-            transportMembership = membership;
-            transport.updatePeers(membership.addresses());
-        }
+        updateTransportPeers();
         publishedPeers = role != Role.LEADER ? List.of() : membership.members().stream().filter(p -> p != id())
                 .map(core::peerProgress).filter(java.util.Objects::nonNull)
                 .map(p -> new PeerStatus(p.id(), membership.isVoter(p.id()), p.matchIndex(), p.nextIndex(), p.state(),
@@ -912,6 +910,28 @@ public final class RaftNode implements AutoCloseable {
         lastRole = role;
         lastTerm = term;
         lastLeader = leader;
+    }
+
+    /**
+     * Tells the transport the membership in effect, if it changed since it was last told: before the messages of
+     * every Ready (a leader's first AppendEntries to a member it just added must find that member's address) and
+     * when the status is published (the first time before the transport starts). Event loop.
+     */
+    private void updateTransportPeers() {
+        Membership membership = core.membership();
+        if (membership != transportMembership && !membership.equals(transportMembership)) {
+            transportMembership = membership;
+            transport.updatePeers(transportAddresses(membership));
+        }
+    }
+
+    /** Every member with the address its membership records, "" for none (see {@link Transport#updatePeers}). */
+    private static Map<Long, String> transportAddresses(Membership membership) {
+        Map<Long, String> addresses = new java.util.TreeMap<>();
+        for (long member : membership.members()) {
+            addresses.put(member, membership.addresses().getOrDefault(member, ""));
+        }
+        return java.util.Collections.unmodifiableMap(addresses);
     }
 
     /** Calls every listener; one that throws does not keep the others from hearing of the change. */

@@ -20,9 +20,16 @@ public interface Transport extends AutoCloseable {
     void send(Message message);
 
     /**
-     * The group's members and their addresses changed (a membership change, thesis chapter 4): a transport that
-     * resolves peers from addresses should reach new members there. Called from the node's event loop; must not
-     * block. The default does nothing (for transports that route by node id alone).
+     * The group's membership changed (thesis chapter 4): {@code addresses} maps every member in effect now, voters
+     * and learners, this node included, to the address the membership records for it, or to the empty string if it
+     * records none (the voters a group was started with are known by id; a transport reaches them at the addresses
+     * it was configured with). A transport that resolves peers from addresses should reach new members there and
+     * stop sending to nodes no longer listed.
+     *
+     * <p>Called from the node's event loop, once before {@link #start} with the membership the node starts with, then
+     * whenever the membership in effect changes (an entry appended, truncated or installed with a snapshot); must
+     * not block, and must not throw for an address it cannot use. The default does nothing (for transports that
+     * route by node id alone).
      */
     default void updatePeers(java.util.Map<Long, String> addresses) {
     }

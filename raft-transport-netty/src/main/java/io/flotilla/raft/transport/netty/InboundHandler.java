@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The last handler of an accepted connection: checks the dialer's {@link Handshake}, then decodes each frame and
- * hands the message to the node. One instance per connection, called only on that connection's event loop.
+ * The last handler of an accepted connection: checks the dialer's {@link Handshake} (protocol version, cluster id,
+ * and a node id that is not this node's own; any other id is accepted, configured peer or not), then decodes each
+ * frame and hands the message to the node. One instance per connection, called only on that connection's event loop.
  *
  * <p>Guarantees: nothing a peer sends makes it throw out of the pipeline or grow memory beyond one frame: a bad
  * handshake, a malformed or oversized frame, or a TLS failure closes this connection (with a reset, so a flood of
@@ -119,9 +120,13 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
             counters.handshakesRefused.increment();
             reject(ctx, "node " + h.nodeId() + " belongs to cluster '" + h.clusterId() + "', this node to '"
                     + config.clusterId() + "'");
-        } else if (!config.peers().containsKey(h.nodeId())) {
+        } else if (h.nodeId() <= 0 || h.nodeId() == config.nodeId()) {
+            // Any other id is taken, configured peer or not: a member added at run time dials the group before the
+            // group's log names it (the core takes messages from non-members, thesis §4.1). The cluster id, and
+            // mutual TLS where it is on, keep other clusters out; Raft's membership, not the transport, says who votes.
             counters.unknownNodes.increment();
-            reject(ctx, "node " + h.nodeId() + " is not a configured peer " + config.peers().keySet());
+            reject(ctx, "the handshake names node " + h.nodeId() + ", which cannot be a peer of node "
+                    + config.nodeId());
         } else {
             peerId = h.nodeId();
             handshakeTimer.cancel(false);

@@ -17,9 +17,11 @@ import java.util.TreeMap;
  * @param nodeId                this node's id ({@code > 0}), the same as the node's {@code RaftConfig.nodeId}
  * @param listenAddress         where to accept connections from peers; port 0 picks a free port
  *                              ({@link NettyTransport#localAddress()} tells which)
- * @param peers                 every other member's id and address. Kept in id order; an entry for {@code nodeId}
- *                              itself is dropped, so every node can be given the same map. Addresses may be
- *                              unresolved: they are resolved at each connection attempt.
+ * @param peers                 every other member's id and address, as the node starts. Kept in id order; an entry
+ *                              for {@code nodeId} itself is dropped, so every node can be given the same map.
+ *                              Addresses may be unresolved: they are resolved at each connection attempt. Once the
+ *                              node reports its membership ({@link NettyTransport#updatePeers}), the membership
+ *                              says who is a peer, and these addresses serve the members it records none for.
  * @param maxFrameBytes         the largest encoded message accepted or sent, in bytes: 1 KiB to 1 GiB. Default
  *                              16 MiB; it must exceed the node's {@code maxAppendBytes} (1 MiB by default) and the
  *                              size of a snapshot chunk's data, plus a little framing (a few hundred bytes at most).

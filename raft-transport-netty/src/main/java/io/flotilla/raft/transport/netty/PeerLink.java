@@ -29,8 +29,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * with jittered exponential back-off. Connections are one-way: this node only writes on it (after its
  * {@link Handshake}), and the peer's messages to this node arrive on the connection the peer dials.
  *
- * <p>Threads: {@link #offer} is called from the node's event loop and never blocks (a full queue drops). Everything
- * else runs on one Netty event loop, fixed per peer, so the connection state needs no locks.
+ * <p>Threads: {@link #offer} is called from the node's event loop and never blocks (a full queue drops);
+ * {@link #start} and {@link #close} from whichever thread changes the transport's peers, and they only hand work to
+ * the link's event loop. Everything else runs on that one Netty event loop, fixed per peer, so the connection state
+ * needs no locks. A link's address never changes: a peer that moves gets a new link.
  *
  * <p>Writes are coalesced: {@link #offer} schedules at most one drain at a time; a drain writes every queued message
  * (while the channel stays writable) and flushes once. Memory is bounded by the queue's capacity plus Netty's
@@ -60,7 +62,8 @@ final class PeerLink {
     private long readySinceNanos;
     private int failedAttempts;
     private ScheduledFuture<?> reconnect;
-    private boolean closed;
+    /** Set once by {@link #close} (on any thread); from then on nothing is queued, dialled or written. */
+    private volatile boolean closed;
 
     PeerLink(long peerId, InetSocketAddress address, NettyTransportConfig config, Counters counters,
              Warnings warnings, EventLoop loop, Bootstrap bootstrap, Tls tls) {
@@ -76,8 +79,20 @@ final class PeerLink {
         this.queue = new ArrayBlockingQueue<>(config.outboundQueueCapacity());
     }
 
-    /** Queues a message for the peer, or drops and counts it if the queue is full. Any thread; never blocks. */
+    /** Where this link dials. */
+    InetSocketAddress address() {
+        return address;
+    }
+
+    /**
+     * Queues a message for the peer, or drops and counts it if the queue is full or the link closed (the peer left
+     * the membership while the message was on its way). Any thread; never blocks.
+     */
     void offer(Message m) {
+        if (closed) {
+            counters.droppedUnknownDestination.increment();
+            return;
+        }
         if (!queue.offer(m)) {
             counters.droppedQueueFull.increment();
             return;
@@ -91,15 +106,18 @@ final class PeerLink {
         }
     }
 
-    /** Starts connecting. Called once, when the transport starts. */
+    /** Starts connecting. Called once, when the transport starts or the peer joins. */
     void start() {
         loop.execute(this::connect);
     }
 
-    /** Stops reconnecting and closes the connection. */
+    /**
+     * Stops reconnecting and closes the connection; what is still queued is dropped. Any thread (the transport's
+     * event loops must still be running).
+     */
     void close() {
+        closed = true;
         loop.execute(() -> {
-            closed = true;
             if (reconnect != null) {
                 reconnect.cancel(false);
             }

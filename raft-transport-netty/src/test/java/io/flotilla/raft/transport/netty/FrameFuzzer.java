@@ -101,14 +101,15 @@ final class FrameFuzzer {
     }
 
     /**
-     * The node id under which the transport accepts {@code body} as a handshake, or 0 if it refuses it. Mirrors the
-     * transport's check: a mutation may turn node 2 into node 3, which is just as welcome.
+     * The node id under which the transport of node {@code target} accepts {@code body} as a handshake, or 0 if it
+     * refuses it. Mirrors the transport's check: a mutation may turn node 2 into node 3 or into a node the
+     * transport has never heard of, which is just as welcome; only ids that cannot be a peer are refused.
      */
-    static long acceptedAs(byte[] body, String clusterId, java.util.Set<Long> peers) {
+    static long acceptedAs(byte[] body, String clusterId, long target) {
         try {
             Handshake h = Handshake.decode(Unpooled.wrappedBuffer(body));
             boolean ok = h.version() == Handshake.VERSION && h.clusterId().equals(clusterId)
-                    && peers.contains(h.nodeId());
+                    && h.nodeId() > 0 && h.nodeId() != target;
             return ok ? h.nodeId() : 0;
         } catch (IllegalArgumentException e) {
             return 0;

@@ -1,5 +1,7 @@
 package io.flotilla.raft.transport.netty;
 
+import io.flotilla.raft.log.Membership;
+import io.flotilla.raft.message.ReadIndexRequest;
 import io.flotilla.raft.message.RequestVote;
 import io.flotilla.raft.message.VoteResponse;
 import io.flotilla.raft.node.RaftNode;
@@ -7,6 +9,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import static io.flotilla.raft.transport.netty.TestCluster.WAIT;
 import static io.flotilla.raft.transport.netty.TestCluster.put;
@@ -15,8 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Three {@link RaftNode}s over {@link NettyTransport} on loopback: the cluster works, and connections that break the
- * protocol are refused, dropped or closed, and counted, while the cluster keeps committing.
+ * Three {@link RaftNode}s over {@link NettyTransport} on loopback: the cluster works, grows by a node it was not
+ * configured with and shrinks back, and connections that break the protocol are refused, dropped or closed, and
+ * counted, while the cluster keeps committing.
  */
 class NettyTransportClusterTest {
     private static final int TIMEOUT_MILLIS = 5_000;
@@ -80,12 +87,29 @@ class NettyTransportClusterTest {
     }
 
     @Test
-    void aConnectionFromAnUnknownNodeIdIsRefusedAndCounted() throws Exception {
+    void aConnectionFromANodeOutsideTheConfiguredPeersIsAcceptedAndItsMessagesReachTheNode() throws Exception {
         cluster = TestCluster.start(3);
         RaftNode leader = cluster.awaitLeader();
-        try (RawPeer stranger = RawPeer.connect(cluster.address(1), TIMEOUT_MILLIS)) {
-            stranger.sendHandshake(TestCluster.CLUSTER_ID, 99).sendMessage(new RequestVote(1, 99, 1, 1_000_000, 0, 0));
-            assertThat(stranger.closedByPeer()).isTrue();
+        long follower = leader.id() == 1 ? 2 : 1;
+        try (RawPeer stranger = RawPeer.connect(cluster.address(follower), TIMEOUT_MILLIS)) {
+            // A member added at run time dials the group before the group's log names it. The follower answers
+            // this read-index request with "not the leader" to node 99, a node its transport cannot reach: the
+            // drop it counts is that answer, so the request got through.
+            stranger.sendHandshake(TestCluster.CLUSTER_ID, 99).sendMessage(new ReadIndexRequest(1, 99, follower, 1, 7));
+            await().atMost(WAIT).until(() -> cluster.stats(follower).droppedUnknownDestination() == 1);
+        }
+        TransportStats stats = cluster.stats(follower);
+        assertThat(stats.unknownNodes() + stats.handshakesRefused() + stats.spoofedMessages()).isZero();
+        assertThat(put(leader, "k", "v")).isEqualTo("v");
+    }
+
+    @Test
+    void aHandshakeNamingTheNodeItselfIsRefusedAndCounted() throws Exception {
+        cluster = TestCluster.start(3);
+        RaftNode leader = cluster.awaitLeader();
+        try (RawPeer impostor = RawPeer.connect(cluster.address(1), TIMEOUT_MILLIS)) {
+            impostor.sendHandshake(TestCluster.CLUSTER_ID, 1).sendMessage(new RequestVote(1, 1, 1, 1_000_000, 0, 0));
+            assertThat(impostor.closedByPeer()).isTrue();
         }
         await().atMost(WAIT).until(() -> cluster.stats(1).unknownNodes() == 1);
         assertThat(put(leader, "k", "v")).isEqualTo("v");
@@ -185,5 +209,57 @@ class NettyTransportClusterTest {
         await().atMost(WAIT).until(() -> cluster.stats(leader.id()).connectionsOpened() > opened);
         await().atMost(WAIT).until(() -> cluster.nodes.get(down).status().applied()
                 >= leader.status().commitIndex());
+    }
+
+    /**
+     * A membership change over TCP: the cluster grows to four with a node whose address none of the three was
+     * configured with (they reach it through {@code Transport.updatePeers}), replicates to it, then removes it.
+     */
+    @Test
+    void aNodeUnknownToTheConfiguredPeersJoinsReplicatesAndIsRemoved() throws Exception {
+        cluster = TestCluster.start(3);
+        RaftNode leader = cluster.awaitLeader();
+        for (int i = 0; i < 10; i++) {
+            put(leader, "k" + i, "before-" + i);
+        }
+
+        String address = cluster.startJoining(4);
+        for (long id = 1; id <= 3; id++) {
+            assertThat(cluster.transports.get(id).config().peers()).as("node %d's configuration", id)
+                    .doesNotContainKey(4L);
+        }
+        Membership learner = cluster.awaitLeader().addLearner(4, address).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(learner.learners()).containsExactly(4L);
+        Membership voter = await().atMost(WAIT).pollInterval(Duration.ofMillis(20))
+                .ignoreExceptionsInstanceOf(ExecutionException.class) // refused until node 4 has caught up
+                .until(() -> cluster.awaitLeader().promote(4).get(WAIT.toSeconds(), TimeUnit.SECONDS),
+                        m -> m.isVoter(4));
+        assertThat(voter.voters()).containsExactly(1L, 2L, 3L, 4L);
+        for (long id = 1; id <= 3; id++) {
+            long node = id;
+            await().atMost(WAIT).untilAsserted(() -> assertThat(cluster.transports.get(node).peers())
+                    .as("node %d dials node 4 where the membership says", node).containsEntry(4L, address));
+        }
+
+        RaftNode four = cluster.nodes.get(4L);
+        for (int i = 0; i < 10; i++) {
+            put(cluster.awaitLeader(), "k" + i, "after-" + i);
+        }
+        for (int i = 0; i < 10; i++) {
+            assertThat(read(four, "k" + i)).as("node 4 reads k%d", i).isEqualTo("after-" + i);
+        }
+
+        Membership removed = cluster.awaitLeader().remove(4).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(removed.members()).containsExactly(1L, 2L, 3L);
+        for (long id = 1; id <= 3; id++) {
+            long node = id;
+            await().atMost(WAIT).untilAsserted(() -> assertThat(cluster.transports.get(node).peers())
+                    .as("node %d no longer dials node 4", node).doesNotContainKey(4L));
+        }
+        four.close();
+        assertThat(put(cluster.awaitLeader(), "k0", "without-4")).isEqualTo("without-4");
+        for (RaftNode n : List.of(cluster.nodes.get(1L), cluster.nodes.get(2L), cluster.nodes.get(3L))) {
+            assertThat(read(n, "k0")).as("node %d", n.id()).isEqualTo("without-4");
+        }
     }
 }

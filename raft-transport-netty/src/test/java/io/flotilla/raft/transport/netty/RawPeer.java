@@ -4,21 +4,25 @@ import io.flotilla.raft.codec.MessageCodec;
 import io.flotilla.raft.message.Message;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 
 /**
  * A hand-driven peer for tests: a plain blocking socket that writes whatever frames it is told to, to play a
- * misconfigured or hostile node. Every wait is bounded by the socket's read timeout.
+ * misconfigured or hostile node, or that accepts a transport's connection and reads what it sends. Every wait is
+ * bounded by the socket's read timeout.
  */
 final class RawPeer implements AutoCloseable {
     private final Socket socket;
@@ -41,6 +45,41 @@ final class RawPeer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Accepts the next connection to {@code server}: a transport dialling what it takes for a peer. Its frames are
+     * read with {@link #readHandshake} and {@link #readMessage}.
+     */
+    static RawPeer accept(ServerSocket server, int timeoutMillis) {
+        try {
+            server.setSoTimeout(timeoutMillis);
+            Socket s = server.accept();
+            s.setSoTimeout(timeoutMillis);
+            return new RawPeer(s);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads the body of the next frame (within the read timeout). */
+    byte[] readFrame() {
+        try {
+            DataInputStream data = new DataInputStream(in);
+            byte[] body = new byte[data.readInt()];
+            data.readFully(body);
+            return body;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    Handshake readHandshake() {
+        return Handshake.decode(Unpooled.wrappedBuffer(readFrame()));
+    }
+
+    Message readMessage() {
+        return MessageCodec.decode(readFrame());
     }
 
     /** The body of a handshake frame. */

@@ -69,6 +69,24 @@ final class TestCluster implements AutoCloseable {
     }
 
     /**
+     * Starts node {@code id} at a fresh loopback address to join the cluster as a learner
+     * ({@link RaftConfig#asJoining}): its own configuration lists the members and itself; theirs never list it, so
+     * they can reach it only at the address the membership change gives. Returns that address.
+     */
+    String startJoining(long id) {
+        String own = freeAddresses(1).get(1L);
+        Map<Long, String> members = new TreeMap<>(addresses);
+        members.put(id, own);
+        NettyTransport transport = new NettyTransport(NettyTransportConfig.of(CLUSTER_ID, id, own, members)
+                .withReconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(500)));
+        RaftConfig config = RaftConfig.of(1, id, members).withRequestLimits(Duration.ofSeconds(5), 1000).asJoining();
+        nodes.put(id, RaftNode.start(config, stores.computeIfAbsent(id, k -> new InMemoryLogStore()), transport,
+                new KvStateMachine()));
+        transports.put(id, transport);
+        return own;
+    }
+
+    /**
      * Reserves {@code n} loopback ports by binding and releasing them. Another process could take one in between;
      * on a test machine that is rare, and the node then fails to start with a clear message.
      */
