@@ -2,7 +2,8 @@ package io.flotilla.raft.node;
 
 /**
  * The command was appended by a leader that lost its leadership, and a new leader replaced it with another entry:
- * it was not committed and never will be. Safe to retry.
+ * it was not committed and never will be. Safe to retry. (The one exception is outside Raft: a group rebuilt with
+ * {@link DisasterRecovery#forceNewCluster} from a survivor that still held the entry commits it.)
  */
 public final class ProposalLostException extends RaftException {
     private static final long serialVersionUID = 1L;

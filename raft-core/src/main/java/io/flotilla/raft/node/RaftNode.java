@@ -145,7 +145,7 @@ public final class RaftNode implements AutoCloseable {
                 env::nanoTime, this::applyFailed, snapshotting);
         SnapshotMeta latest = snapshots == null ? null : snapshots.latest().orElse(null);
         if (latest != null) {
-            reconcileLogWith(latest);
+            reconcileLogWith(store, latest, config.nodeId());
             applier.restore(snapshots, latest);
         }
         java.util.random.RandomGenerator random = env.random();
@@ -183,17 +183,25 @@ public final class RaftNode implements AutoCloseable {
     /**
      * A node restarts from its newest snapshot plus the log after it. A crash may have come between installing a
      * leader's snapshot and resetting the log to it: then the log does not hold the snapshot's last entry, and is
-     * reset now (Figure 13, rule 7); if it does hold it, the entries after it are kept (rule 6).
+     * reset now (Figure 13, rule 7); if it does hold it, the entries after it are kept (rule 6). A node whose stores
+     * were seeded from a snapshot ({@link DisasterRecovery#seedFromSnapshot}) and which crashed before its log was
+     * reset starts the same way; its term is then raised to the snapshot's, since no term may be below one in its log.
+     *
+     * @throws IllegalStateException if the snapshot is older than the log's first entry (entries in between lost)
      */
-    private void reconcileLogWith(SnapshotMeta latest) {
+    static void reconcileLogWith(LogStore store, SnapshotMeta latest, long nodeId) {
         if (latest.index() < store.firstIndex() - 1) {
             throw new IllegalStateException("the newest snapshot (index " + latest.index() + ") is older than the log, "
                     + "which starts at " + store.firstIndex() + ": entries in between are missing");
         }
         if (latest.index() > store.lastIndex() || store.term(latest.index()) != latest.term()) {
-            LOG.info("node {}: resetting the log to snapshot {} (term {})", config.nodeId(), latest.index(),
-                    latest.term());
+            LOG.info("node {}: resetting the log to snapshot {} (term {})", nodeId, latest.index(), latest.term());
             store.installSnapshot(latest.index(), latest.term());
+            io.flotilla.raft.log.HardState hs = store.hardState();
+            if (hs.term() < latest.term()) {
+                store.saveHardState(new io.flotilla.raft.log.HardState(latest.term(), 0,
+                        Math.min(hs.commit(), latest.index())));
+            }
             store.sync();
         }
     }
