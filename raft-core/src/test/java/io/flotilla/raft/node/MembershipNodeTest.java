@@ -207,19 +207,54 @@ class MembershipNodeTest {
         }
         RaftNode old = awaitLeader();
         get(old.propose(Payload.ofUtf8("put before transfer")));
-        long target = nodes.keySet().stream().filter(id -> id != old.id()).findFirst().orElseThrow();
-        List<Long> pausesMillis = new ArrayList<>();
+        List<Long> others = nodes.keySet().stream().filter(id -> id != old.id()).toList();
+        long target = others.get(0);
+        RaftNode client = nodes.get(others.get(1)); // writes through the third node, which forwards to the leader
+        // A client writes one command after another, recording when each is acknowledged.
+        List<Long> acks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicReference<Throwable> writeFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread writer = new Thread(() -> {
+            for (int i = 0; i < 100_000 && writing.get(); i++) {
+                try {
+                    get(client.propose(Payload.ofUtf8("put w " + i)));
+                    acks.add(System.nanoTime());
+                } catch (Exception e) {
+                    writeFailure.set(e);
+                    return;
+                }
+            }
+        }, "writer");
+        writer.start();
+        await().atMost(WAIT).until(() -> acks.size() >= 50);
         long start = System.nanoTime();
         get(old.transferLeadership(target));
+        long handedOver = System.nanoTime();
         RaftNode now = nodes.get(target);
-        // The old leader has heard from the new one; the new one's published status follows on its own thread.
+        int before = acks.size();
+        await().atMost(WAIT).until(() -> acks.size() >= before + 50);
+        writing.set(false);
+        writer.join(WAIT.toMillis());
+        assertThat(writeFailure.get()).as("every write during the transfer succeeded").isNull();
         await().atMost(WAIT).until(() -> now.status().role() == Role.LEADER);
-        get(now.propose(Payload.ofUtf8("put after transfer")));
-        pausesMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-        System.out.println("leadership transfer: from transferLeadership() to the first write acknowledged by the new "
-                + "leader: " + pausesMillis.get(0) + " ms (election timeout " + RaftConfig.of(1, 1, initial)
-                .electionTimeout().toMillis() + " ms)");
-        assertThat(get(old.read(Payload.ofUtf8("get after")))).isEqualTo(Payload.ofUtf8("transfer"));
+
+        // The write unavailability: the longest gap between consecutive acknowledgements around the transfer.
+        long longestGap = 0;
+        long typicalGap = Long.MAX_VALUE;
+        for (int i = 1; i < acks.size(); i++) {
+            long gap = acks.get(i) - acks.get(i - 1);
+            if (acks.get(i) >= start && acks.get(i - 1) <= handedOver + TimeUnit.SECONDS.toNanos(1)) {
+                longestGap = Math.max(longestGap, gap);
+            }
+            typicalGap = Math.min(typicalGap, gap);
+        }
+        System.out.println("leadership transfer: transferLeadership() completed after "
+                + TimeUnit.NANOSECONDS.toMillis(handedOver - start) + " ms; longest gap between acknowledged writes "
+                + "of a client writing one after another: " + TimeUnit.NANOSECONDS.toMillis(longestGap) + " ms "
+                + "(shortest gap " + TimeUnit.NANOSECONDS.toMicros(typicalGap) + " us; election timeout "
+                + RaftConfig.of(1, 1, initial).electionTimeout().toMillis() + " ms)");
+        assertThat(longestGap).as("the transfer happened while the client wrote").isPositive();
+        assertThat(get(old.read(Payload.ofUtf8("get before")))).isEqualTo(Payload.ofUtf8("transfer"));
         assertThatThrownBy(() -> get(now.transferLeadership(99)))
                 .cause().isInstanceOf(MembershipChangeException.class).hasMessageContaining("not a voter");
     }
