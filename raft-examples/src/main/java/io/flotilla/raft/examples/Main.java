@@ -2,19 +2,36 @@ package io.flotilla.raft.examples;
 
 import io.flotilla.raft.examples.balance.ReplicatedBalance;
 import io.flotilla.raft.examples.demo.SimulatedClusterDemo;
+import io.flotilla.raft.examples.kv.KvDemo;
+import io.flotilla.raft.examples.kv.KvServer;
 
-import java.util.concurrent.ExecutionException;
+import java.util.Arrays;
 
 /**
- * Entry point of the examples: {@code demo [--seconds N] [--speed X] [--seed S]} (the default; {@code --speed 0}
- * runs as fast as possible), or {@code balance} (three {@code RaftNode}s replicating an account balance).
+ * Entry point of the examples ({@code java -jar flotilla-examples.jar COMMAND}, or {@code exec:java}):
+ * <ul>
+ *   <li>{@code demo [--dir DIR] [--port-offset N]} (the default): a three-node Redis-protocol KV cluster as three
+ *       OS processes on this machine ({@link KvDemo});</li>
+ *   <li>{@code server --id N --peers ... } : one KV server node ({@link KvServer}, flags in docs/kv-server.md);</li>
+ *   <li>{@code simulate [--seconds N] [--speed X] [--seed S]}: a simulated cluster of pure Raft cores in one process
+ *       ({@code --speed 0} runs as fast as possible);</li>
+ *   <li>{@code balance [--data-dir DIR]}: three {@code RaftNode}s replicating an account balance.</li>
+ * </ul>
  */
 public final class Main {
     private Main() {
     }
 
-    public static void main(String[] args) throws InterruptedException, ExecutionException {
+    public static void main(String[] args) throws Exception {
         String command = args.length > 0 ? args[0] : "demo";
+        String[] rest = args.length > 0 ? Arrays.copyOfRange(args, 1, args.length) : args;
+        if (command.equals("demo")) {
+            exitUnlessZero(KvDemo.run(rest, System.out, System.err));
+            return;
+        }
+        if (command.equals("server")) {
+            System.exit(KvServer.run(rest, System.in, System.out, System.err));
+        }
         if (command.equals("balance")) {
             if (args.length != 1 && !(args.length == 3 && args[1].equals("--data-dir"))) {
                 usage("balance takes only --data-dir DIR");
@@ -35,11 +52,17 @@ public final class Main {
             }
             i++;
         }
-        if (!command.equals("demo")) {
+        if (!command.equals("simulate")) {
             usage("unknown command " + command);
         }
         System.out.println("seed " + seed + " (pass --seed " + seed + " to replay this run)");
         new SimulatedClusterDemo(System.out, seed).run(seconds, speed);
+    }
+
+    private static void exitUnlessZero(int code) {
+        if (code != 0) {
+            System.exit(code);
+        }
     }
 
     private static int parseInt(String option, String value, int min, int max) {
@@ -76,7 +99,10 @@ public final class Main {
 
     private static <T> T usage(String error) {
         System.err.println("error: " + error);
-        System.err.println("usage: demo [--seconds N] [--speed X (0 = as fast as possible)] [--seed S] | balance [--data-dir DIR]");
+        System.err.println("usage: demo [--dir DIR] [--port-offset N]"
+                + " | server --id N --peers ... (see server --help)"
+                + " | simulate [--seconds N] [--speed X (0 = as fast as possible)] [--seed S]"
+                + " | balance [--data-dir DIR]");
         System.exit(2);
         return null;
     }
