@@ -1,13 +1,12 @@
 package io.flotilla.raft.examples.kv;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.commands.ProtocolCommand;
@@ -21,7 +20,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -40,23 +38,16 @@ import static org.awaitility.Awaitility.await;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KvServerClusterTest {
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final KvClusterExtension CLUSTER = new KvClusterExtension("--max-arg-bytes", "1024",
+            "--max-command-bytes", "4096", "--max-args", "100", "--snapshot-every", "50");
     static KvCluster cluster;
     static int leader;
 
-    @BeforeAll
-    static void start() throws Exception {
-        cluster = new KvCluster(dir, "--max-arg-bytes", "1024", "--max-command-bytes", "4096", "--max-args", "100",
-                "--snapshot-every", "50");
-        leader = cluster.awaitLeader(Duration.ofSeconds(60));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
+    @BeforeEach
+    void current() {
+        cluster = CLUSTER.cluster();
+        leader = CLUSTER.leader();
     }
 
     static Jedis client(int id) {
@@ -64,11 +55,11 @@ class KvServerClusterTest {
     }
 
     static int follower() {
-        return leader == 1 ? 2 : 1;
+        return CLUSTER.follower();
     }
 
     static int otherFollower() {
-        return 6 - leader - follower();
+        return CLUSTER.otherFollower();
     }
 
     @Test
@@ -269,6 +260,7 @@ class KvServerClusterTest {
                     .until(() -> "OK".equals(j.set("k:after", "new-leader")));
             assertThat(System.nanoTime()).isLessThan(deadline);
             leader = cluster.awaitLeader(Duration.ofSeconds(30));
+            CLUSTER.leader(leader);
             assertThat(leader).isNotEqualTo(old);
             assertThat(j.info()).contains("leader_id:" + leader);
         }
