@@ -152,15 +152,20 @@ final class KvCluster implements AutoCloseable {
         }
     }
 
+    /** Closes every node's standard input (a clean exit), and kills those still running 15 s later. */
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         for (Process p : processes.values()) {
-            p.getOutputStream().close(); // a clean exit
+            p.getOutputStream().close();
         }
         for (Process p : processes.values()) {
-            if (!p.waitFor(15, TimeUnit.SECONDS)) {
+            try {
+                if (!p.waitFor(15, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
                 p.destroyForcibly();
-                p.waitFor(15, TimeUnit.SECONDS);
+                Thread.currentThread().interrupt();
             }
         }
     }

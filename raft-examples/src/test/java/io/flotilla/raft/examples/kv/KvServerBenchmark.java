@@ -19,19 +19,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * On demand ({@code -Dflotilla.bench=true}; the class name keeps it out of the default build): redis-benchmark
  * {@code -t set,get,incr -c 50 -n 100000} against the three-process KV cluster, on the leader and on a follower, and
- * in the same run against one unreplicated {@code redis-server} on loopback (no persistence), the ceiling. Prints a
- * Markdown table for docs/benchmarks.md:
+ * in the same run against one unreplicated {@code redis-server} on loopback (no persistence), the ceiling. A
+ * warm-up run of a fifth of the requests against the leader comes first and is not reported. Prints a Markdown table
+ * for docs/benchmarks.md:
  *
  * <pre>
- * mvn -B -q -o install -DskipTests -pl raft-core,raft-storage-rocksdb,raft-transport-netty
- * mvn -B -o -pl raft-examples test -Dtest=KvServerBenchmark -Dflotilla.bench=true
+ * mvn -B -o -pl raft-examples -am test -Dtest=KvServerBenchmark -Dflotilla.bench=true \
+ *     -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  * {@code flotilla.bench.requests} (100000) and {@code flotilla.bench.clients} (50) change the run.
  */
 @EnabledIfSystemProperty(named = "flotilla.bench", matches = "true")
 class KvServerBenchmark {
     private static final Pattern ROW = Pattern.compile(
-            "^\"(SET|GET|INCR)\",\"([0-9.]+)\",\"([0-9.]+)\",\"([0-9.]+)\",\"([0-9.]+)\",\"([0-9.]+)\",\"([0-9.]+)\"",
+            "^\"(SET|GET|INCR)\",\"([0-9.]+)\",\"([0-9.]+)\",\"([0-9.]+)\",\"([0-9.]+)\",\"([0-9.]+)\",\"([0-9.]+)\",\"([0-9.]+)\"",
             Pattern.MULTILINE);
 
     @Test
@@ -43,6 +44,7 @@ class KvServerBenchmark {
         try (KvCluster cluster = new KvCluster(dir)) {
             int leader = cluster.awaitLeader(Duration.ofSeconds(60));
             int follower = leader == 1 ? 2 : 1;
+            bench(cluster.clientPort(leader), requests / 5, clients); // warm-up: JIT, connections, RocksDB; discarded
             results.put("Flotilla KV, 3 processes, via the leader", bench(cluster.clientPort(leader), requests, clients));
             results.put("Flotilla KV, 3 processes, via a follower",
                     bench(cluster.clientPort(follower), requests, clients));
