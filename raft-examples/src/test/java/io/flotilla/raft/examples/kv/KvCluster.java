@@ -136,6 +136,10 @@ final class KvCluster implements AutoCloseable {
         return leader[0];
     }
 
+    boolean isAlive(int id) {
+        return processes.get(id).isAlive();
+    }
+
     /** kill -9. */
     void kill(int id) throws InterruptedException {
         Process p = processes.get(id);

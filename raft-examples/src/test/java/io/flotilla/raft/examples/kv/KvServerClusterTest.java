@@ -276,5 +276,29 @@ class KvServerClusterTest {
                 assertThat(j.get("k:after")).isEqualTo("new-leader");
             }
         }
+        JsonNode all = new com.fasterxml.jackson.databind.ObjectMapper().readTree(cluster.get(survivor, "/cluster"));
+        assertThat(all.get("nodes").get(old - 1).get("error").asText()).as("the killed node on the status page")
+                .startsWith("unreachable");
+    }
+
+    @Test
+    @Order(101)
+    void withoutAQuorumCommandsAreAnsweredWithTryAgainAndAWritesOutcomeIsUnknown() throws Exception {
+        int[] alive = java.util.stream.IntStream.rangeClosed(1, 3).filter(cluster::isAlive).toArray();
+        assertThat(alive).hasSize(2);
+        int last = alive[0];
+        cluster.kill(alive[1]); // two of three nodes are gone: no quorum
+        try (Jedis j = client(last)) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> j.set("q:k", "v")).isInstanceOf(JedisDataException.class)
+                    .hasMessageStartingWith("TRYAGAIN ")
+                    .hasMessageContaining("outcome unknown: the write may or may not have been applied");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("--request-timeout 5s")
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(4_900));
+            assertThatThrownBy(() -> j.get("k:1")).isInstanceOf(JedisDataException.class)
+                    .hasMessageStartingWith("TRYAGAIN no read index within");
+            assertThat(j.ping()).as("the connection and the node are fine").isEqualTo("PONG");
+            assertThat(j.info()).contains("node_id:" + last);
+        }
     }
 }
