@@ -35,8 +35,8 @@ class GrayFailureTest {
     private static final Duration MAX_STALL = Duration.ofMillis(500);
     /** Long, so that a request failed by the stall detector cannot be mistaken for one that timed out. */
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(20);
-    /** A new leader must be elected within this many election timeouts (after the stall is detected). */
-    private static final int ELECTION_TIMEOUTS_TO_FAIL_OVER = 5;
+    /** A new leader must be elected within this many election timeouts after the stall plus maxStall. */
+    private static final int ELECTION_TIMEOUTS_TO_FAIL_OVER = 10; // loose: catches a freeze; the times are printed
 
     private LocalCluster cluster;
 
