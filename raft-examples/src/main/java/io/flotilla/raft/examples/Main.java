@@ -39,6 +39,10 @@ public final class Main {
             ReplicatedBalance.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
+        if (command.equals("fleet")) {
+            io.flotilla.raft.examples.coordination.ServiceFleet.main(new String[0]);
+            return;
+        }
         int seconds = 12;
         double speed = 2.0;
         long seed = System.nanoTime();

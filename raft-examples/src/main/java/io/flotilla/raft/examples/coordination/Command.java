@@ -11,8 +11,12 @@ import java.util.Objects;
 public sealed interface Command permits Command.OpenSession, Command.KeepAlive, Command.CloseSession, Command.Tick,
         Command.Request {
 
-    /** Opens a session; its id is the log index of this entry. */
-    record OpenSession(long ttlMillis) implements Command {
+    /**
+     * Opens a session; its id is the log index of this entry. {@code nonce} is a random number the client picks
+     * once per session: a retried OpenSession with the nonce of a live session answers that session's id instead
+     * of opening another.
+     */
+    record OpenSession(long ttlMillis, long nonce) implements Command {
         /** Validates. */
         public OpenSession {
             if (ttlMillis <= 0) {

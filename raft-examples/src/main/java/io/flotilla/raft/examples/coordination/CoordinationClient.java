@@ -82,7 +82,8 @@ public final class CoordinationClient implements AutoCloseable {
         this.keepAliveThread = daemon("flotilla-coordination-keepalive");
         this.watchThread = daemon("flotilla-coordination-watch");
         Answer.Response opened = (Answer.Response) Wire.decodeAnswer(
-                propose(Wire.encode(new Command.OpenSession(options.ttl().toMillis()))));
+                propose(Wire.encode(new Command.OpenSession(options.ttl().toMillis(),
+                        ThreadLocalRandom.current().nextLong()))));
         this.sessionId = opened.revision();
         long every = options.keepAliveInterval().toMillis();
         keepAliveThread.scheduleWithFixedDelay(this::keepAlive, every, every, TimeUnit.MILLISECONDS);
@@ -175,6 +176,11 @@ public final class CoordinationClient implements AutoCloseable {
     /** Up to {@code max} events under {@code path} after {@code afterRevision} (linearizable). */
     public Answer.EventList events(long afterRevision, String path, int max) {
         return (Answer.EventList) read(new Query.Events(afterRevision, path, max));
+    }
+
+    /** The cluster's current revision: the last applied log index of the member that answered (linearizable). */
+    public long revision() {
+        return events(Long.MAX_VALUE - 1, "/", 1).revision();
     }
 
     /**

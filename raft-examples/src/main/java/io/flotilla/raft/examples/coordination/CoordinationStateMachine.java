@@ -52,6 +52,8 @@ public final class CoordinationStateMachine implements StateMachine {
     private final int retainedEvents;
     private final TreeMap<String, ZNode> nodes = new TreeMap<>();
     private final TreeMap<Long, Session> sessions = new TreeMap<>();
+    /** Live sessions by the nonce they were opened with. Invariant: the inverse of {@code Session.nonce}. */
+    private final TreeMap<Long, Long> sessionsByNonce = new TreeMap<>();
     /** Events by revision. Invariant: {@code eventCount} is the number of events in it. */
     private final TreeMap<Long, List<WatchEvent>> events = new TreeMap<>();
     private int eventCount;
@@ -91,7 +93,13 @@ public final class CoordinationStateMachine implements StateMachine {
     Answer.Response apply(long index, Command c) {
         appliedIndex = index;
         if (c instanceof Command.OpenSession o) {
-            sessions.put(index, new Session(o.ttlMillis(), logTime + o.ttlMillis()));
+            Long open = sessionsByNonce.get(o.nonce());
+            if (open != null) {
+                return new Answer.Response(Code.OK, -1, open, List.of());   // a retry: the same session
+            }
+            Session s = new Session(o.ttlMillis(), logTime + o.ttlMillis(), o.nonce());
+            sessions.put(index, s);
+            sessionsByNonce.put(o.nonce(), index);
             return new Answer.Response(Code.OK, -1, index, List.of());
         } else if (c instanceof Command.KeepAlive k) {
             Session s = sessions.get(k.sessionId());
@@ -151,6 +159,7 @@ public final class CoordinationStateMachine implements StateMachine {
 
     private void endSession(long id, long index, WatchEvent.Type type) {
         Session s = sessions.remove(id);
+        sessionsByNonce.remove(s.nonce);
         List<WatchEvent> ev = new ArrayList<>();
         for (String path : s.ephemerals) {
             ZNode n = nodes.remove(path);
@@ -403,6 +412,7 @@ public final class CoordinationStateMachine implements StateMachine {
             out.writeLong(e.getKey());
             out.writeLong(s.ttl);
             out.writeLong(s.deadline);
+            out.writeLong(s.nonce);
             out.writeLong(s.ackedBelow);
             out.writeBoolean(s.renewed);
             out.writeInt(s.responses.size());
@@ -441,6 +451,7 @@ public final class CoordinationStateMachine implements StateMachine {
         }
         nodes.clear();
         sessions.clear();
+        sessionsByNonce.clear();
         events.clear();
         eventCount = 0;
         appliedIndex = in.readLong();
@@ -449,7 +460,8 @@ public final class CoordinationStateMachine implements StateMachine {
         compactedThrough = in.readLong();
         for (int i = in.readInt(); i > 0; i--) {
             long id = in.readLong();
-            Session s = new Session(in.readLong(), in.readLong());
+            Session s = new Session(in.readLong(), in.readLong(), in.readLong());
+            sessionsByNonce.put(s.nonce, id);
             s.ackedBelow = in.readLong();
             s.renewed = in.readBoolean();
             for (int r = in.readInt(); r > 0; r--) {
@@ -512,6 +524,7 @@ public final class CoordinationStateMachine implements StateMachine {
 
     private static final class Session {
         final long ttl;
+        final long nonce;
         long deadline;
         /** Responses of applied requests the client has not acknowledged, by sequence number. */
         final TreeMap<Long, Payload> responses = new TreeMap<>();
@@ -521,9 +534,10 @@ public final class CoordinationStateMachine implements StateMachine {
         /** Whether a keep-alive or request arrived since the last tick. */
         boolean renewed;
 
-        Session(long ttl, long deadline) {
+        Session(long ttl, long deadline, long nonce) {
             this.ttl = ttl;
             this.deadline = deadline;
+            this.nonce = nonce;
         }
 
         void renew(long logTime) {

@@ -59,8 +59,7 @@ public final class ServiceRegistry {
     public AutoCloseable watch(String service, Consumer<List<String>> listener) {
         String dir = path + "/" + service;
         client.ensurePath(dir);
-        long now = client.events(Long.MAX_VALUE - 1, dir, 1).revision();
-        return client.watch(dir, now, new WatchListener() {
+        return client.watch(dir, client.revision(), new WatchListener() {
             @Override
             public void onEvent(WatchEvent event) {
                 if (!event.path().equals(dir)) {

@@ -36,6 +36,7 @@ public final class Wire {
             if (c instanceof Command.OpenSession o) {
                 out.writeByte(OPEN);
                 out.writeLong(o.ttlMillis());
+                out.writeLong(o.nonce());
             } else if (c instanceof Command.KeepAlive k) {
                 out.writeByte(KEEPALIVE);
                 out.writeLong(k.sessionId());
@@ -65,7 +66,7 @@ public final class Wire {
             int tag = in.readUnsignedByte();
             switch (tag) {
                 case OPEN:
-                    return new Command.OpenSession(in.readLong());
+                    return new Command.OpenSession(in.readLong(), in.readLong());
                 case KEEPALIVE:
                     return new Command.KeepAlive(in.readLong());
                 case CLOSE:

@@ -63,8 +63,7 @@ public final class WorkQueue {
         long end = System.nanoTime() + timeout.toNanos();
         long seen = 0;
         while (true) {
-            Answer.EventList now = client.events(Long.MAX_VALUE - 1, items, 1);
-            seen = Math.max(seen, now.revision());
+            seen = Math.max(seen, client.revision());
             List<String> open = new ArrayList<>(client.children(items));
             Set<String> taken = new HashSet<>(client.children(claims));
             open.removeIf(taken::contains);

@@ -17,6 +17,7 @@ class CoordinationStateMachineTest {
     private final CoordinationStateMachine sm = new CoordinationStateMachine(8);
     private long index;
     private long seq;
+    private long nonce;
 
     private Response apply(Command c) {
         // Through the wire format both ways, as on a node.
@@ -36,7 +37,7 @@ class CoordinationStateMachineTest {
     }
 
     private long openSession(long ttl) {
-        Response r = apply(new Command.OpenSession(ttl));
+        Response r = apply(new Command.OpenSession(ttl, ++nonce));
         assertThat(r.ok()).isTrue();
         return r.revision();
     }
@@ -47,6 +48,16 @@ class CoordinationStateMachineTest {
         long s = openSession(500);
         assertThat(s).isEqualTo(2);
         assertThat(sm.sessionIds()).containsExactly(2L);
+    }
+
+    @Test
+    void aRetriedOpenSessionAnswersTheSameSession() {
+        Command.OpenSession open = new Command.OpenSession(1000, 42);
+        long id = apply(open).revision();
+        assertThat(apply(open).revision()).isEqualTo(id);
+        assertThat(sm.sessionIds()).containsExactly(id);
+        apply(new Command.CloseSession(id));
+        assertThat(apply(open).revision()).as("a closed session's nonce opens a new one").isEqualTo(index);
     }
 
     @Test

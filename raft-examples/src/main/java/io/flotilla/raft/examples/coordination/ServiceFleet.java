@@ -1,0 +1,120 @@
+package io.flotilla.raft.examples.coordination;
+
+import io.flotilla.raft.log.Payload;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The issue's example fleet, in one JVM: a 3-member coordination cluster and three workers, each with its own
+ * session. Every worker registers in the {@link ServiceRegistry}, runs for leadership ({@link LeaderElection}) and
+ * takes jobs from a shared {@link WorkQueue}; the leader also feeds the queue. Midway the leading worker is killed
+ * (its session simply stops): its registration disappears after its TTL, another worker takes over leadership
+ * with a larger term and goes on feeding, and the job the dead worker held is redelivered.
+ *
+ * <p>Run with {@code mvn -q -pl raft-examples -am compile exec:java -Dexec.args=fleet}. The workers are threads
+ * here, not processes: the client talks to members in process (no network protocol yet; see docs/recipes.md).
+ */
+public final class ServiceFleet {
+    private static final Duration TTL = Duration.ofMillis(1500);
+
+    private ServiceFleet() {
+    }
+
+    /** Runs the fleet until {@code jobs} jobs are done, printing what happens; returns the number acknowledged. */
+    public static int run(PrintStream out, int jobs) throws InterruptedException {
+        try (LocalCoordinationCluster cluster =
+                     new LocalCoordinationCluster(3, Duration.ofMillis(300), Duration.ofMillis(50))) {
+            AtomicInteger produced = new AtomicInteger();
+            AtomicInteger quota = new AtomicInteger(jobs / 2);      // the leader feeds half, then the rest
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Thread> threads = new ArrayList<>();
+            List<CoordinationClient> clients = new ArrayList<>();
+            for (int i = 1; i <= 3; i++) {
+                CoordinationClient client = CoordinationClient.connect(cluster.members(),
+                        CoordinationClient.Options.withTtl(TTL));
+                clients.add(client);
+                String name = "worker-" + i;
+                Thread t = new Thread(() -> work(out, client, name, quota, produced, stop), name);
+                t.setDaemon(true);
+                threads.add(t);
+            }
+            CoordinationClient observer = CoordinationClient.connect(cluster.members(),
+                    CoordinationClient.Options.withTtl(TTL));
+            ServiceRegistry registry = new ServiceRegistry(observer, "/services");
+            AutoCloseable watch = registry.watch("workers", m -> out.println("registry: workers " + m));
+            threads.forEach(Thread::start);
+            WorkQueue queue = new WorkQueue(observer, "/fleet/jobs");
+            LeaderElection view = new LeaderElection(observer, "/fleet/leader", "observer");
+            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            boolean killed = false;
+            while ((queue.done().size() < jobs || registry.members("workers").size() > 2)
+                    && System.nanoTime() - end < 0) {
+                if (!killed && queue.done().size() >= jobs / 2) {
+                    Optional<String> leader = view.leader();
+                    if (leader.isPresent()) {
+                        int i = Integer.parseInt(leader.get().substring("worker-".length()));
+                        out.println("killing the leading worker " + leader.get() + " (its session just stops)");
+                        clients.get(i - 1).crash();
+                        killed = true;
+                        quota.set(jobs);
+                    }
+                }
+                observer.awaitChange("/", observer.revision(), Duration.ofMillis(200));
+            }
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join(10_000);
+            }
+            int done = queue.done().size();
+            out.println("done: " + done + " jobs acknowledged, pending " + queue.pending().size()
+                    + ", leader now " + view.leader().orElse("none") + ", workers " + registry.members("workers"));
+            watch.close();
+            for (CoordinationClient c : clients) {
+                c.close();
+            }
+            observer.close();
+            return done;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException ie) {
+                throw ie;
+            }
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void work(PrintStream out, CoordinationClient client, String name, AtomicInteger quota,
+                             AtomicInteger produced, AtomicBoolean stop) {
+        try {
+            new ServiceRegistry(client, "/services").register("workers", name + "@127.0.0.1");
+            WorkQueue queue = new WorkQueue(client, "/fleet/jobs");
+            LeaderElection election = new LeaderElection(client, "/fleet/leader", name);
+            boolean leading = false;
+            while (!stop.get()) {
+                if (!leading && election.awaitLeadership(Duration.ofMillis(100))) {
+                    leading = true;
+                    out.println(name + " leads (term " + election.term() + ")");
+                }
+                if (leading && produced.get() < quota.get()) {
+                    queue.put(Payload.ofUtf8("job " + produced.incrementAndGet() + " from " + name));
+                }
+                Optional<WorkQueue.Claim> claim = queue.claim(Duration.ofMillis(100));
+                if (claim.isPresent() && queue.ack(claim.get(), Payload.ofUtf8(name))) {
+                    out.println(name + " did " + claim.get().data().toStringUtf8());
+                }
+            }
+        } catch (CoordinationException e) {
+            out.println(name + " stops: " + e.getMessage());
+        }
+    }
+
+    /** Entry point for {@code exec:java -Dexec.args=fleet}. */
+    public static void main(String[] args) throws InterruptedException {
+        run(System.out, 20);
+    }
+}
