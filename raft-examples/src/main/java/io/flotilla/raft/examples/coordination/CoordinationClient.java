@@ -73,6 +73,8 @@ public final class CoordinationClient implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final List<Runnable> expiryListeners = new CopyOnWriteArrayList<>();
     private volatile boolean expired;
+    /** {@link System#nanoTime()} when a keep-alive sent then was last answered: the session was alive then. */
+    private volatile long confirmedAt = System.nanoTime();
     private final long sessionId;
 
     private CoordinationClient(List<RaftNode> members, Options options) {
@@ -114,6 +116,16 @@ public final class CoordinationClient implements AutoCloseable {
     /** Whether the client has learned that its session ended. */
     public boolean expired() {
         return expired;
+    }
+
+    /**
+     * How long ago the cluster last confirmed the session alive: the time since the most recent keep-alive that
+     * was answered was sent. Once this exceeds the TTL the client cannot know whether its session (and its locks,
+     * claims and registrations) still exists; an application should stop acting on them by then, well before if
+     * it can (see docs/recipes.md).
+     */
+    public Duration sinceConfirmed() {
+        return Duration.ofNanos(System.nanoTime() - confirmedAt);
     }
 
     /** Runs {@code listener} (once, on a client thread or a caller's) when the client learns its session ended. */
@@ -295,6 +307,7 @@ public final class CoordinationClient implements AutoCloseable {
             return;
         }
         RaftNode m = member();
+        long sent = System.nanoTime();
         m.propose(Wire.encode(new Command.KeepAlive(sessionId)))
                 .orTimeout(options.attemptTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((p, e) -> {
@@ -302,6 +315,8 @@ public final class CoordinationClient implements AutoCloseable {
                         rotate();
                     } else if (((Answer.Response) Wire.decodeAnswer(p)).code() == Code.SESSION_EXPIRED) {
                         markExpired();
+                    } else if (sent - confirmedAt > 0) {
+                        confirmedAt = sent;
                     }
                 });
     }

@@ -72,6 +72,7 @@ class LockFailoverTest {
         assertThat(resource.write(leaseA.fencingToken(), "a3 (stale)")).isFalse();
         assertThat(resource.accepted()).containsExactly("a1", "a2", "b1");
         assertThat(lockB.held(leaseB)).isTrue();
+        assertThat(a.sinceConfirmed()).as("A can tell that its session is no longer confirmed").isGreaterThan(TTL);
         a.keepAlives(true);
         await().atMost(Duration.ofSeconds(5)).until(a::expired);
         assertThat(lockB.holder().map(Payload::toStringUtf8)).contains("b");
