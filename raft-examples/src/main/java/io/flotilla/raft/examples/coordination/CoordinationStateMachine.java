@@ -98,6 +98,7 @@ public final class CoordinationStateMachine implements StateMachine {
                 return new Answer.Response(Code.OK, -1, open, List.of());   // a retry: the same session
             }
             Session s = new Session(o.ttlMillis(), logTime + o.ttlMillis(), o.nonce());
+            s.renewed = true;                         // counts as of the next tick, like a keep-alive
             sessions.put(index, s);
             sessionsByNonce.put(o.nonce(), index);
             return new Answer.Response(Code.OK, -1, index, List.of());

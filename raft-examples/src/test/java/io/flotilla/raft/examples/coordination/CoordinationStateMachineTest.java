@@ -171,6 +171,9 @@ class CoordinationStateMachineTest {
         apply(new Command.Tick(1, 2600));
         assertThat(sm.sessionIds()).isEmpty();
         assertThat(idle).isLessThan(index);
+        long late = openSession(1000);                       // opened while ticks stall: log time still 2600
+        apply(new Command.Tick(1, 5000));
+        assertThat(sm.sessionIds()).as("a new session counts from the next tick too").containsExactly(late);
     }
 
     @Test
