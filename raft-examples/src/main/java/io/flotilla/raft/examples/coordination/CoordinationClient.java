@@ -21,7 +21,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * One client session on a coordination cluster, talking to its members in process (a list of {@link RaftNode}s
- * running a {@link CoordinationStateMachine}). It opens a session on {@link #connect}, keeps it alive by
+ * running a {@link CoordinationStateMachine}) or over TCP ({@link TcpMember}, served by {@link CoordinationServer}). It opens a session on {@link #connect}, keeps it alive by
  * heartbeats to any member, and sends every write as a {@link Command.Request} under the session with the next
  * sequence number; a failed or timed-out attempt is retried on the next member with the same sequence number,
  * so a write applies exactly once even when an attempt's outcome was unknown.
@@ -61,7 +61,7 @@ public final class CoordinationClient implements AutoCloseable {
         }
     }
 
-    private final List<RaftNode> members;
+    private final List<Member> members;
     private final Options options;
     private final ScheduledExecutorService keepAliveThread;
     private final ScheduledExecutorService watchThread;
@@ -77,7 +77,7 @@ public final class CoordinationClient implements AutoCloseable {
     private volatile long confirmedAt = System.nanoTime();
     private final long sessionId;
 
-    private CoordinationClient(List<RaftNode> members, Options options) {
+    private CoordinationClient(List<Member> members, Options options) {
         this.members = List.copyOf(members);
         this.options = options;
         current.set(ThreadLocalRandom.current().nextInt(members.size()));
@@ -97,6 +97,11 @@ public final class CoordinationClient implements AutoCloseable {
      * @throws UnavailableException if no member opened it within the deadline
      */
     public static CoordinationClient connect(List<RaftNode> members, Options options) {
+        return connectTo(members.stream().map(Member::of).toList(), options);
+    }
+
+    /** Opens a session through {@code members} (in process, or {@link TcpMember}s); blocks until it is open. */
+    public static CoordinationClient connectTo(List<Member> members, Options options) {
         if (members.isEmpty()) {
             throw new IllegalArgumentException("no members");
         }
@@ -227,7 +232,7 @@ public final class CoordinationClient implements AutoCloseable {
                 }
                 member().read(Wire.encode(new Query.Events(after.get(), path, 1000)))
                         .orTimeout(options.attemptTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                        .whenComplete((p, e) -> {
+                        .whenCompleteAsync((p, e) -> {
                             if (e != null) {
                                 rotate();
                             } else if (!stopped.get()) {
@@ -241,7 +246,7 @@ public final class CoordinationClient implements AutoCloseable {
                                 after.set(ev.revision());
                             }
                             schedule(this);
-                        });
+                        }, watchThread);
             }
         };
         schedule(poll);
@@ -306,7 +311,7 @@ public final class CoordinationClient implements AutoCloseable {
         if (!keepAlivesOn.get() || expired) {
             return;
         }
-        RaftNode m = member();
+        Member m = member();
         long sent = System.nanoTime();
         m.propose(Wire.encode(new Command.KeepAlive(sessionId)))
                 .orTimeout(options.attemptTimeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -337,7 +342,7 @@ public final class CoordinationClient implements AutoCloseable {
         }
     }
 
-    private RaftNode member() {
+    private Member member() {
         return members.get(Math.floorMod(current.get(), members.size()));
     }
 
@@ -363,7 +368,7 @@ public final class CoordinationClient implements AutoCloseable {
         long end = System.nanoTime() + options.deadline().toNanos();
         Throwable last = null;
         for (int attempt = 0; System.nanoTime() - end < 0; attempt++) {
-            RaftNode m = member();
+            Member m = member();
             long left = Math.max(1, Math.min(options.attemptTimeout().toNanos(), end - System.nanoTime()));
             CompletableFuture<Payload> f = read ? m.read(message) : m.propose(message);
             try {
