@@ -40,7 +40,7 @@ public final class Main {
             return;
         }
         if (command.equals("fleet")) {
-            io.flotilla.raft.examples.coordination.ServiceFleet.main(new String[0]);
+            io.flotilla.raft.examples.coordination.ServiceFleet.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         int seconds = 12;

@@ -3,6 +3,8 @@ package io.flotilla.raft.examples.coordination;
 import io.flotilla.raft.log.Payload;
 
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,8 +115,72 @@ public final class ServiceFleet {
         }
     }
 
-    /** Entry point for {@code exec:java -Dexec.args=fleet}. */
+    /**
+     * Entry point for {@code exec:java -Dexec.args="fleet ..."}: no arguments runs the in-JVM fleet above;
+     * {@code cluster PORT PORT PORT} runs a 3-member cluster serving clients on those loopback ports (0 picks free
+     * ones; prints {@code serving HOST:PORT,...}); {@code worker NAME HOST:PORT,...} runs one worker process against
+     * it (see {@link #worker}).
+     */
     public static void main(String[] args) throws InterruptedException {
-        run(System.out, 20);
+        if (args.length == 0) {
+            run(System.out, 20);
+        } else if (args[0].equals("cluster") && args.length == 4) {
+            serveCluster(new int[]{Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3])});
+        } else if (args[0].equals("worker") && args.length == 3) {
+            List<Member> members = new ArrayList<>();
+            for (String hostPort : args[2].split(",")) {
+                int colon = hostPort.lastIndexOf(':');
+                members.add(new TcpMember(new InetSocketAddress(hostPort.substring(0, colon),
+                        Integer.parseInt(hostPort.substring(colon + 1)))));
+            }
+            worker(System.out, args[1], members);
+        } else {
+            System.err.println("usage: fleet | fleet cluster PORT PORT PORT | fleet worker NAME HOST:PORT,...");
+            System.exit(2);
+        }
+    }
+
+    private static void serveCluster(int[] ports) throws InterruptedException {
+        LocalCoordinationCluster cluster = new LocalCoordinationCluster(3, Duration.ofMillis(300), Duration.ofMillis(50));
+        List<String> addresses = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            CoordinationServer server;
+            try {
+                server = CoordinationServer.start(cluster.members().get(i),
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), ports[i]));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            addresses.add("127.0.0.1:" + server.address().getPort());
+        }
+        System.out.println("serving " + String.join(",", addresses));
+        System.out.flush();
+        new java.util.concurrent.CountDownLatch(1).await();      // until the process is stopped
+    }
+
+    /**
+     * One worker process of the fleet: registers {@code name} under {@code /services/workers}, runs for leadership
+     * at {@code /fleet/leader} (printing {@code NAME leads (term T)}), and takes jobs from the queue at
+     * {@code /fleet/jobs} (printing {@code NAME did JOB}) until the node {@code /fleet/stop} exists.
+     */
+    public static void worker(PrintStream out, String name, List<Member> members) {
+        CoordinationClient client = CoordinationClient.connectTo(members, CoordinationClient.Options.withTtl(TTL));
+        new ServiceRegistry(client, "/services").register("workers", name);
+        WorkQueue queue = new WorkQueue(client, "/fleet/jobs");
+        LeaderElection election = new LeaderElection(client, "/fleet/leader", name);
+        out.println(name + " registered, session " + client.sessionId());
+        boolean leading = false;
+        while (!client.get("/fleet/stop").exists()) {
+            if (!leading && election.awaitLeadership(Duration.ofMillis(50))) {
+                leading = true;
+                out.println(name + " leads (term " + election.term() + ")");
+            }
+            Optional<WorkQueue.Claim> claim = queue.claim(Duration.ofMillis(200));
+            if (claim.isPresent() && queue.ack(claim.get(), Payload.ofUtf8(name))) {
+                out.println(name + " did " + claim.get().data().toStringUtf8());
+            }
+        }
+        out.println(name + " stops");
+        client.close();
     }
 }
