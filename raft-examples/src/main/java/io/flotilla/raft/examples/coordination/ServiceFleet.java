@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (its session simply stops): its registration disappears after its TTL, another worker takes over leadership
  * with a larger term and goes on feeding, and the job the dead worker held is redelivered.
  *
- * <p>Run with {@code mvn -q -pl raft-examples -am compile exec:java -Dexec.args=fleet}. The workers are threads
- * here, not processes: the client talks to members in process (no network protocol yet; see docs/recipes.md).
+ * <p>Run with {@code mvn -q -pl raft-examples -am compile exec:java -Dexec.args=fleet}: the workers are threads
+ * here. {@code fleet cluster} and {@code fleet worker} (see {@link #main}) run the same as OS processes over TCP.
  */
 public final class ServiceFleet {
     private static final Duration TTL = Duration.ofMillis(1500);
@@ -126,16 +126,16 @@ public final class ServiceFleet {
             run(System.out, 20);
         } else if (args[0].equals("cluster") && args.length == 4) {
             serveCluster(new int[]{Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3])});
-        } else if (args[0].equals("worker") && args.length == 3) {
+        } else if (args[0].equals("worker") && (args.length == 3 || args.length == 4)) {
             List<Member> members = new ArrayList<>();
             for (String hostPort : args[2].split(",")) {
                 int colon = hostPort.lastIndexOf(':');
                 members.add(new TcpMember(new InetSocketAddress(hostPort.substring(0, colon),
                         Integer.parseInt(hostPort.substring(colon + 1)))));
             }
-            worker(System.out, args[1], members);
+            worker(System.out, args[1], members, args.length == 4 ? Integer.parseInt(args[3]) : 0);
         } else {
-            System.err.println("usage: fleet | fleet cluster PORT PORT PORT | fleet worker NAME HOST:PORT,...");
+            System.err.println("usage: fleet | fleet cluster PORT PORT PORT | fleet worker NAME HOST:PORT,... [JOBS]");
             System.exit(2);
         }
     }
@@ -161,9 +161,10 @@ public final class ServiceFleet {
     /**
      * One worker process of the fleet: registers {@code name} under {@code /services/workers}, runs for leadership
      * at {@code /fleet/leader} (printing {@code NAME leads (term T)}), and takes jobs from the queue at
-     * {@code /fleet/jobs} (printing {@code NAME did JOB}) until the node {@code /fleet/stop} exists.
+     * {@code /fleet/jobs} (printing {@code NAME did JOB}) until the node {@code /fleet/stop} exists. While it leads,
+     * it feeds the queue until {@code jobs} jobs have been put (0: others feed it).
      */
-    public static void worker(PrintStream out, String name, List<Member> members) {
+    public static void worker(PrintStream out, String name, List<Member> members, int jobs) {
         CoordinationClient client = CoordinationClient.connectTo(members, CoordinationClient.Options.withTtl(TTL));
         new ServiceRegistry(client, "/services").register("workers", name);
         WorkQueue queue = new WorkQueue(client, "/fleet/jobs");
@@ -174,6 +175,9 @@ public final class ServiceFleet {
             if (!leading && election.awaitLeadership(Duration.ofMillis(50))) {
                 leading = true;
                 out.println(name + " leads (term " + election.term() + ")");
+            }
+            if (leading && jobs > 0 && queue.done().size() + queue.pending().size() < jobs) {
+                queue.put(Payload.ofUtf8("job from " + name + " at revision " + client.revision()));
             }
             Optional<WorkQueue.Claim> claim = queue.claim(Duration.ofMillis(200));
             if (claim.isPresent() && queue.ack(claim.get(), Payload.ofUtf8(name))) {
