@@ -39,7 +39,16 @@ import java.util.TreeSet;
  * applied again. The cache holds the responses the client has not acknowledged, at most {@link
  * #MAX_CACHED_RESPONSES}. Sessions, caches and the event window are part of the snapshot.
  *
+ * <p>Lock delay (Chubby's lock-delay, Consul's {@code lock-delay}): when a session expires, each of its ephemeral
+ * nodes created with a {@link Op.Create#lockDelayMillis()} that is its parent's first child (the lock holder) marks
+ * the parent delayed until the log time plus that delay. The first tick at or past that time clears the mark with a
+ * {@link WatchEvent.Type#LOCK_DELAY_ENDED} event on the parent. The delay travels in the replicated Create and is
+ * measured in log time, so every replica lifts it at the same entry. A new term rebases the remaining delay on the
+ * new leader's clock, as it does session deadlines. Deleting the node or closing the session sets no delay: the
+ * holder said it was done.
+ *
  * <p>Invariant: an ephemeral node's owner is a live session, and that session lists it in its ephemerals.
+ * Invariant: {@code lockDelayed} holds exactly the paths of the nodes whose {@code lockDelayed} flag is set.
  */
 public final class CoordinationStateMachine implements StateMachine {
     /** Responses kept per session; the oldest go first once a client leaves more than this unacknowledged. */
@@ -47,13 +56,15 @@ public final class CoordinationStateMachine implements StateMachine {
     /** Watch events kept by default; older ones are compacted away and reported as such. */
     public static final int DEFAULT_RETAINED_EVENTS = 10_000;
 
-    private static final int SNAPSHOT_FORMAT = 1;
+    private static final int SNAPSHOT_FORMAT = 2;
 
     private final int retainedEvents;
     private final TreeMap<String, ZNode> nodes = new TreeMap<>();
     private final TreeMap<Long, Session> sessions = new TreeMap<>();
     /** Live sessions by the nonce they were opened with. Invariant: the inverse of {@code Session.nonce}. */
     private final TreeMap<Long, Long> sessionsByNonce = new TreeMap<>();
+    /** Nodes whose lock delay has not passed yet, by path. */
+    private final TreeSet<String> lockDelayed = new TreeSet<>();
     /** Events by revision. Invariant: {@code eventCount} is the number of events in it. */
     private final TreeMap<Long, List<WatchEvent>> events = new TreeMap<>();
     private int eventCount;
@@ -132,10 +143,15 @@ public final class CoordinationStateMachine implements StateMachine {
         }
         if (t.term() > tickTerm) {
             tickTerm = t.term();
+            long previous = logTime;
             logTime = t.nowMillis();
             for (Session s : sessions.values()) {
                 s.deadline = logTime + s.ttl;         // a new leader grants a fresh TTL
                 s.renewed = false;
+            }
+            for (String path : lockDelayed) {         // and keeps what is left of each lock delay
+                ZNode n = nodes.get(path);
+                n.lockDelayedUntil = logTime + Math.max(1, n.lockDelayedUntil - previous);
             }
             return;
         }
@@ -156,6 +172,22 @@ public final class CoordinationStateMachine implements StateMachine {
         for (long id : expired) {
             endSession(id, index, WatchEvent.Type.EXPIRED);   // all of them in this one entry
         }
+        endLockDelays(index);
+    }
+
+    /** Lifts every lock delay that has passed in log time, with an event on the delayed node. */
+    private void endLockDelays(long index) {
+        List<WatchEvent> ev = new ArrayList<>();
+        for (var it = lockDelayed.iterator(); it.hasNext(); ) {
+            String path = it.next();
+            ZNode n = nodes.get(path);
+            if (n.lockDelayedUntil <= logTime) {
+                n.lockDelayed = false;
+                it.remove();
+                ev.add(new WatchEvent(index, WatchEvent.Type.LOCK_DELAY_ENDED, path));
+            }
+        }
+        record(index, ev);
     }
 
     private void endSession(long id, long index, WatchEvent.Type type) {
@@ -164,7 +196,15 @@ public final class CoordinationStateMachine implements StateMachine {
         List<WatchEvent> ev = new ArrayList<>();
         for (String path : s.ephemerals) {
             ZNode n = nodes.remove(path);
-            nodes.get(parentOf(path)).children.remove(nameOf(path));
+            String parentPath = parentOf(path);
+            ZNode parent = nodes.get(parentPath);
+            if (type == WatchEvent.Type.EXPIRED && n.lockDelay > 0 && parent.children.first().equals(nameOf(path))) {
+                long until = logTime + n.lockDelay;
+                parent.lockDelayedUntil = parent.lockDelayed ? Math.max(parent.lockDelayedUntil, until) : until;
+                parent.lockDelayed = true;
+                lockDelayed.add(parentPath);          // the holder expired: nobody takes its lock for a while
+            }
+            parent.children.remove(nameOf(path));
             ev.add(new WatchEvent(index, type, path));
             assert n != null && n.owner == id;
         }
@@ -303,6 +343,7 @@ public final class CoordinationStateMachine implements StateMachine {
                 return Code.NODE_EXISTS;
             }
             ZNode n = new ZNode(c.data(), index, c.ephemeral() ? session : 0);
+            n.lockDelay = c.lockDelayMillis();
             String created = path;
             add(created, n);
             undo.push(() -> remove(created));
@@ -313,6 +354,9 @@ public final class CoordinationStateMachine implements StateMachine {
 
     private void add(String path, ZNode n) {
         nodes.put(path, n);
+        if (n.lockDelayed) {
+            lockDelayed.add(path);
+        }
         nodes.get(parentOf(path)).children.add(nameOf(path));
         if (n.owner != 0) {
             sessions.get(n.owner).ephemerals.add(path);
@@ -321,6 +365,7 @@ public final class CoordinationStateMachine implements StateMachine {
 
     private void remove(String path) {
         ZNode n = nodes.remove(path);
+        lockDelayed.remove(path);
         nodes.get(parentOf(path)).children.remove(nameOf(path));
         if (n.owner != 0) {
             sessions.get(n.owner).ephemerals.remove(path);
@@ -331,7 +376,11 @@ public final class CoordinationStateMachine implements StateMachine {
         if (ev.isEmpty()) {
             return;
         }
-        events.put(revision, List.copyOf(ev));
+        events.merge(revision, List.copyOf(ev), (earlier, later) -> {   // e.g. two sessions expiring in one tick
+            List<WatchEvent> all = new ArrayList<>(earlier);
+            all.addAll(later);
+            return List.copyOf(all);
+        });
         eventCount += ev.size();
         while (eventCount > retainedEvents && events.size() > 1) {
             Map.Entry<Long, List<WatchEvent>> oldest = events.pollFirstEntry();
@@ -432,6 +481,9 @@ public final class CoordinationStateMachine implements StateMachine {
             out.writeLong(n.modified);
             out.writeLong(n.owner);
             out.writeLong(n.sequence);
+            out.writeLong(n.lockDelay);
+            out.writeBoolean(n.lockDelayed);
+            out.writeLong(n.lockDelayedUntil);
         }
         out.writeInt(events.size());
         for (Map.Entry<Long, List<WatchEvent>> e : events.entrySet()) {
@@ -453,6 +505,7 @@ public final class CoordinationStateMachine implements StateMachine {
         nodes.clear();
         sessions.clear();
         sessionsByNonce.clear();
+        lockDelayed.clear();
         events.clear();
         eventCount = 0;
         appliedIndex = in.readLong();
@@ -478,8 +531,14 @@ public final class CoordinationStateMachine implements StateMachine {
             n.modified = in.readLong();
             n.owner = in.readLong();
             n.sequence = in.readLong();
+            n.lockDelay = in.readLong();
+            n.lockDelayed = in.readBoolean();
+            n.lockDelayedUntil = in.readLong();
             if (path.equals("/")) {
                 nodes.put(path, n);
+                if (n.lockDelayed) {
+                    lockDelayed.add(path);
+                }
             } else {
                 add(path, n);
             }
@@ -556,6 +615,11 @@ public final class CoordinationStateMachine implements StateMachine {
         long owner;
         /** The next sequential child's number. */
         long sequence;
+        /** The lock delay its session's expiry sets on the parent, in ms of log time; 0 for none. */
+        long lockDelay;
+        /** Whether its children's lock is delayed, and until which log time. Invariant: listed in {@code lockDelayed}. */
+        boolean lockDelayed;
+        long lockDelayedUntil;
         final TreeSet<String> children = new TreeSet<>();
 
         ZNode(Payload data, long created, long owner) {
@@ -566,7 +630,7 @@ public final class CoordinationStateMachine implements StateMachine {
         }
 
         Stat stat() {
-            return new Stat(version, created, modified, owner, children.size());
+            return new Stat(version, created, modified, owner, children.size(), lockDelayed);
         }
     }
 }

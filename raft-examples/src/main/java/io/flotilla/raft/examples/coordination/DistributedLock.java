@@ -17,6 +17,14 @@ import java.util.Optional;
  * the lock without knowing (a long pause outlives its TTL); a resource that remembers the highest token it has
  * seen and refuses smaller ones is safe against such a stale holder (Kleppmann; Chubby's sequencers).
  *
+ * <p>Lock delay (optional, Chubby/Consul style): a contender created with a {@code lockDelay} asks that, if its
+ * session <em>expires</em> while it holds the lock, nobody takes the lock for {@code lockDelay} of log time (the
+ * leader-stamped ticks that decide session expiry, so every replica agrees). A holder that was only paused may still
+ * be finishing a write it began before it lost the lock; the delay gives such a write time to land or fail before
+ * the next holder starts (for resources that cannot check a fencing token). A normal release or a closed session
+ * sets no delay. The next holder therefore gets the lock no earlier than the TTL plus the delay after the expired
+ * holder's last keep-alive, in log time, and its fencing token is still larger.
+ *
  * <p>Threading: one lock object per contender; methods block the calling thread and may be called from any.
  */
 public final class DistributedLock {
@@ -32,12 +40,25 @@ public final class DistributedLock {
     private final CoordinationClient client;
     private final String path;
     private final Payload owner;
+    private final Duration lockDelay;
 
     /** A contender for the lock at {@code path}, identifying itself with {@code owner} (visible to others). */
     public DistributedLock(CoordinationClient client, String path, Payload owner) {
+        this(client, path, owner, Duration.ZERO);
+    }
+
+    /**
+     * A contender whose expiry while holding the lock keeps the lock from everyone for {@code lockDelay}
+     * (millisecond resolution; {@link Duration#ZERO}, the default, for none).
+     */
+    public DistributedLock(CoordinationClient client, String path, Payload owner, Duration lockDelay) {
+        if (lockDelay.isNegative()) {
+            throw new IllegalArgumentException("lockDelay must be >= 0, was " + lockDelay);
+        }
         this.client = client;
         this.path = path;
         this.owner = owner;
+        this.lockDelay = lockDelay;
     }
 
     /**
@@ -49,7 +70,7 @@ public final class DistributedLock {
     public Optional<Lease> acquire(Duration timeout) {
         long end = System.nanoTime() + timeout.toNanos();
         client.ensurePath(path);
-        Answer.Response created = client.submit(new Op.Create(path + "/lock-", owner, true, true));
+        Answer.Response created = client.submit(new Op.Create(path + "/lock-", owner, true, true, lockDelay.toMillis()));
         if (!created.ok()) {
             throw new CoordinationException("cannot join the queue of " + path + ": " + created.code());
         }
@@ -62,7 +83,9 @@ public final class DistributedLock {
             if (!queue.contains(name)) {
                 throw new SessionExpiredException(client.sessionId());      // our node went with our session
             }
-            if (queue.get(0).equals(name)) {
+            // First in the queue and no lock delay left by an expired holder. The delay is set in the entry that
+            // deleted the holder before us, so this read (after the one that showed us first) sees it.
+            if (queue.get(0).equals(name) && !client.get(path).stat().lockDelayed()) {
                 return Optional.of(lease);
             }
             long left = end - System.nanoTime();

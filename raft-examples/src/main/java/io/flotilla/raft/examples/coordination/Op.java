@@ -18,12 +18,29 @@ public sealed interface Op permits Op.Create, Op.SetData, Op.Delete, Op.Check {
     /**
      * Creates a node. An ephemeral node belongs to the calling session and is deleted when the session ends; a
      * sequential node gets a ten-digit suffix from its parent's counter, which only grows.
+     *
+     * <p>{@code lockDelayMillis} (ephemeral nodes only; 0 = none) makes the node a lock contender with a lock
+     * delay: if its session <em>expires</em> while it is its parent's first child (the lock holder), the parent is
+     * marked {@link Stat#lockDelayed()} for that many milliseconds of log time, and {@link DistributedLock} lets
+     * nobody take the lock until the mark is gone. A normal release (delete, close) sets no delay.
      */
-    record Create(String path, Payload data, boolean ephemeral, boolean sequential) implements Op {
+    record Create(String path, Payload data, boolean ephemeral, boolean sequential, long lockDelayMillis)
+            implements Op {
         /** Validates. */
         public Create {
             Objects.requireNonNull(path, "path");
             Objects.requireNonNull(data, "data");
+            if (lockDelayMillis < 0) {
+                throw new IllegalArgumentException("lockDelayMillis must be >= 0, was " + lockDelayMillis);
+            }
+            if (lockDelayMillis > 0 && !ephemeral) {
+                throw new IllegalArgumentException("a lock delay needs an ephemeral node: " + path);
+            }
+        }
+
+        /** A node without a lock delay. */
+        public Create(String path, Payload data, boolean ephemeral, boolean sequential) {
+            this(path, data, ephemeral, sequential, 0);
         }
     }
 

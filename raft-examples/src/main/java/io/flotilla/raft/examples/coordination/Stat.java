@@ -8,6 +8,13 @@ package io.flotilla.raft.examples.coordination;
  * @param modifiedRevision the log index of the entry that last changed its data
  * @param ephemeralOwner  the owning session's id, or 0 for a persistent node
  * @param children        the number of children
+ * @param lockDelayed     whether a lock delay holds this node's lock: a holder created with
+ *                        {@link Op.Create#lockDelayMillis()} expired, and the delay has not passed in log time
  */
-public record Stat(long version, long createdRevision, long modifiedRevision, long ephemeralOwner, int children) {
+public record Stat(long version, long createdRevision, long modifiedRevision, long ephemeralOwner, int children,
+                   boolean lockDelayed) {
+    /** Metadata of a node without a lock delay. */
+    public Stat(long version, long createdRevision, long modifiedRevision, long ephemeralOwner, int children) {
+        this(version, createdRevision, modifiedRevision, ephemeralOwner, children, false);
+    }
 }

@@ -14,6 +14,8 @@ public record WatchEvent(long revision, Type type, String path) {
         /** It was deleted, explicitly or with its session's {@code CloseSession}. */
         DELETED,
         /** It was an ephemeral node, deleted because its session expired. */
-        EXPIRED
+        EXPIRED,
+        /** The lock delay on it ended (see {@link Op.Create#lockDelayMillis()}): its lock may be taken again. */
+        LOCK_DELAY_ENDED
     }
 }

@@ -22,7 +22,7 @@ import java.util.List;
  */
 public final class Wire {
     private static final int OPEN = 1, KEEPALIVE = 2, CLOSE = 3, TICK = 4, REQUEST = 5;
-    private static final int CREATE = 1, SET = 2, DELETE = 3, CHECK = 4;
+    private static final int CREATE = 1, SET = 2, DELETE = 3, CHECK = 4, CREATE_LOCK_DELAY = 5;
     private static final int GET = 1, CHILDREN = 2, EVENTS = 3;
     private static final int RESPONSE = 1, NODE_DATA = 2, CHILD_LIST = 3, EVENT_LIST = 4;
     private static final int MAX_LIST = 1 << 20;
@@ -214,10 +214,11 @@ public final class Wire {
         out.writeLong(s.modifiedRevision());
         out.writeLong(s.ephemeralOwner());
         out.writeInt(s.children());
+        out.writeBoolean(s.lockDelayed());
     }
 
     static Stat readStat(DataInputStream in) throws IOException {
-        return new Stat(in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readInt());
+        return new Stat(in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readInt(), in.readBoolean());
     }
 
     static void writeBytes(DataOutputStream out, Payload p) throws IOException {
@@ -237,11 +238,14 @@ public final class Wire {
 
     static void writeOp(DataOutputStream out, Op op) throws IOException {
         if (op instanceof Op.Create c) {
-            out.writeByte(CREATE);
+            out.writeByte(c.lockDelayMillis() == 0 ? CREATE : CREATE_LOCK_DELAY);
             out.writeUTF(c.path());
             writeBytes(out, c.data());
             out.writeBoolean(c.ephemeral());
             out.writeBoolean(c.sequential());
+            if (c.lockDelayMillis() != 0) {
+                out.writeLong(c.lockDelayMillis());
+            }
         } else if (op instanceof Op.SetData s) {
             out.writeByte(SET);
             out.writeUTF(s.path());
@@ -265,6 +269,8 @@ public final class Wire {
         switch (tag) {
             case CREATE:
                 return new Op.Create(in.readUTF(), readBytes(in), in.readBoolean(), in.readBoolean());
+            case CREATE_LOCK_DELAY:
+                return new Op.Create(in.readUTF(), readBytes(in), in.readBoolean(), in.readBoolean(), in.readLong());
             case SET:
                 return new Op.SetData(in.readUTF(), readBytes(in), in.readLong());
             case DELETE:

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 /** The coordination state machine driven directly, entry by entry, as the apply thread would. */
 class CoordinationStateMachineTest {
@@ -141,6 +142,22 @@ class CoordinationStateMachineTest {
     }
 
     @Test
+    void sessionsExpiringInTheSameTickKeepAllTheirEventsInThatRevision() {
+        apply(new Command.Tick(1, 0));
+        long a = openSession(1000);
+        long b = openSession(1000);
+        request(a, new Op.Create("/a", Payload.EMPTY, true, false));
+        request(b, new Op.Create("/b", Payload.EMPTY, true, false));
+        apply(new Command.Tick(1, 1000));          // renewed by the requests: both deadlines 2000
+        apply(new Command.Tick(1, 2000));
+        long expiry = index;
+        assertThat(sm.sessionIds()).isEmpty();
+        Answer.EventList ev = (Answer.EventList) query(new Query.Events(expiry - 1, "/", 100));
+        assertThat(ev.events()).containsExactly(new WatchEvent(expiry, WatchEvent.Type.EXPIRED, "/a"),
+                new WatchEvent(expiry, WatchEvent.Type.EXPIRED, "/b"));
+    }
+
+    @Test
     void keepAlivesAndRequestsExtendTheDeadlineToTheNextTickPlusTheTtl() {
         apply(new Command.Tick(1, 0));
         long s = openSession(1000);
@@ -247,6 +264,96 @@ class CoordinationStateMachineTest {
         restored.apply(++index, Wire.encode(new Command.Tick(3, 2100)));
         assertThat(((Answer.NodeData) Wire.decodeAnswer(restored.query(Wire.encode(new Query.Get("/e"))))).exists())
                 .as("the restored session expires and takes its ephemeral").isFalse();
+    }
+
+    private static Op.Create contender(long lockDelayMillis) {
+        return new Op.Create("/lock/lock-", Payload.EMPTY, true, true, lockDelayMillis);
+    }
+
+    private static boolean lockDelayed(CoordinationStateMachine m) {
+        return ((Answer.NodeData) Wire.decodeAnswer(m.query(Wire.encode(new Query.Get("/lock"))))).stat().lockDelayed();
+    }
+
+    /** Sets up /lock held by a session with TTL 1000 and a 500 ms lock delay, a second contender waiting. */
+    private long[] lockHeldWithDelay(long lockDelayMillis) {
+        apply(new Command.Tick(1, 0));
+        long holder = openSession(1000);
+        long waiter = openSession(60_000);
+        request(waiter, persistent("/lock", ""));
+        request(holder, contender(lockDelayMillis));
+        request(waiter, contender(lockDelayMillis));
+        apply(new Command.Tick(1, 100));           // the holder's last renewal counts as of now: deadline 1100
+        return new long[] {holder, waiter};
+    }
+
+    @Test
+    void anExpiredHoldersLockDelayHoldsTheLockUntilItPassesInLogTime() throws IOException {
+        long[] s = lockHeldWithDelay(500);
+        apply(new Command.Tick(1, 1099));
+        assertThat(lockDelayed(sm)).isFalse();
+        apply(new Command.Tick(1, 1100));          // the holder expires at 1100: delayed until 1600
+        assertThat(sm.sessionIds()).containsExactly(s[1]);
+        assertThat(((Answer.ChildList) query(new Query.Children("/lock"))).names()).containsExactly("lock-0000000001");
+        assertThat(lockDelayed(sm)).as("the waiter is first but the lock is delayed").isTrue();
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        sm.snapshot().writeTo(out);
+        CoordinationStateMachine restored = new CoordinationStateMachine(8);
+        restored.restore(new ByteArrayInputStream(out.toByteArray()));
+        for (CoordinationStateMachine m : List.of(sm, restored)) {
+            m.apply(index + 1, Wire.encode(new Command.Tick(1, 1599)));
+            assertThat(lockDelayed(m)).as("one ms before the delay passes").isTrue();
+            m.apply(index + 2, Wire.encode(new Command.Tick(1, 1600)));
+            assertThat(lockDelayed(m)).as("at TTL + delay after the last renewal, in log time").isFalse();
+        }
+        index += 2;
+        Answer.EventList ev = (Answer.EventList) query(new Query.Events(index - 1, "/lock", 10));
+        assertThat(ev.events()).containsExactly(new WatchEvent(index, WatchEvent.Type.LOCK_DELAY_ENDED, "/lock"));
+    }
+
+    @Test
+    void aNewTermKeepsWhatIsLeftOfALockDelayOnTheNewLeadersClock() {
+        lockHeldWithDelay(500);
+        apply(new Command.Tick(1, 1100));          // delayed until 1600
+        apply(new Command.Tick(1, 1300));          // 300 left
+        apply(new Command.Tick(2, 50_000));        // rebased: until 50,300
+        apply(new Command.Tick(2, 50_299));
+        assertThat(lockDelayed(sm)).isTrue();
+        apply(new Command.Tick(2, 50_300));
+        assertThat(lockDelayed(sm)).isFalse();
+    }
+
+    @Test
+    void aReleaseACloseAWaitersExpiryOrNoDelaySetNoLockDelay() {
+        long[] s = lockHeldWithDelay(500);
+        request(s[0], new Op.Delete("/lock/lock-0000000000", Op.ANY_VERSION, true));
+        request(s[0], contender(500));             // queues behind the waiter: lock-0000000002
+        apply(new Command.Tick(1, 1100));          // renewed by the requests: deadline 2100
+        apply(new Command.Tick(1, 2100));          // a waiter's expiry
+        assertThat(sm.sessionIds()).containsExactly(s[1]);
+        assertThat(lockDelayed(sm)).as("released, then expired while waiting").isFalse();
+
+        long closing = openSession(1000);
+        request(s[1], new Op.Delete("/lock/lock-0000000001", Op.ANY_VERSION, true));
+        request(closing, contender(500));
+        apply(new Command.CloseSession(closing));
+        assertThat(lockDelayed(sm)).as("a closed session said it was done").isFalse();
+
+        long noDelay = openSession(1000);
+        request(noDelay, contender(0));
+        request(s[1], contender(0));
+        apply(new Command.Tick(1, 5000));          // renewed: deadline 6000
+        apply(new Command.Tick(1, 6000));
+        assertThat(sm.sessionIds()).containsExactly(s[1]);
+        assertThat(lockDelayed(sm)).as("lock delay 0: behaviour unchanged").isFalse();
+    }
+
+    @Test
+    void aLockDelayNeedsAnEphemeralNode() {
+        assertThat(Wire.decodeCommand(Wire.encode(new Command.Request(1, 1, 0, List.of(contender(500))))))
+                .isEqualTo(new Command.Request(1, 1, 0, List.of(contender(500))));
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> new Op.Create("/p", Payload.EMPTY, false, false, 1));
     }
 
     @Test

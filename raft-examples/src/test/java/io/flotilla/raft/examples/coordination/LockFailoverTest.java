@@ -6,6 +6,7 @@ import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +20,7 @@ import static org.awaitility.Awaitility.await;
  * Must-show (issue 9): lock mutual exclusion under leader failover and client pauses. A holder keeps its lock
  * while the cluster's leader is killed (the new leader grants a fresh TTL instead of expiring it); a holder that
  * stops sending keep-alives (a pause) loses the lock after its TTL, the next holder's fencing token is larger,
- * and a fenced resource refuses the stale holder.
+ * and a fenced resource refuses the stale holder. With a lock delay, the next holder waits TTL + delay.
  */
 class LockFailoverTest {
 
@@ -76,6 +77,41 @@ class LockFailoverTest {
         a.keepAlives(true);
         await().atMost(Duration.ofSeconds(5)).until(a::expired);
         assertThat(lockB.holder().map(Payload::toStringUtf8)).contains("b");
+        b.close();
+    }
+
+    @Test
+    void anExpiredHoldersLockDelayKeepsTheLockFromTheNextHolderForTtlPlusTheDelay() throws Exception {
+        Duration lockDelay = Duration.ofMillis(1500);
+        CoordinationClient a = test.connect();
+        CoordinationClient b = test.connect();
+        DistributedLock lockA = new DistributedLock(a, "/locks/delayed", Payload.ofUtf8("a"), lockDelay);
+        DistributedLock lockB = new DistributedLock(b, "/locks/delayed", Payload.ofUtf8("b"), lockDelay);
+        DistributedLock.Lease leaseA = lockA.acquire(Duration.ofSeconds(10)).orElseThrow();
+        CompletableFuture<Optional<DistributedLock.Lease>> waitingB =
+                CompletableFuture.supplyAsync(() -> lockB.acquire(Duration.ofSeconds(20)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.children("/locks/delayed").size() == 2);
+
+        long paused = System.nanoTime();
+        a.keepAlives(false);
+        DistributedLock.Lease leaseB = waitingB.get(20, TimeUnit.SECONDS).orElseThrow();
+        long tookMs = (System.nanoTime() - paused) / 1_000_000;
+        System.out.printf("LockFailoverTest: with a %d ms lock delay B acquired %d ms after A paused (TTL %d ms)%n",
+                lockDelay.toMillis(), tookMs, TTL.toMillis());
+        // Log time runs no faster than the leader's clock, and A's last keep-alive was at most one interval (plus a
+        // tick) before the pause: TTL + delay after it is no earlier than this.
+        long earliest = TTL.toMillis() + lockDelay.toMillis() - a.options().keepAliveInterval().toMillis() - TICK.toMillis();
+        assertThat(tookMs).as("not before TTL + lock delay after A's last keep-alive").isGreaterThanOrEqualTo(earliest);
+        assertThat(leaseB.fencingToken()).isGreaterThan(leaseA.fencingToken());
+
+        // The log shows why: A's node expired, then (at a later entry, once the delay passed in log time) the delay ended.
+        List<WatchEvent> events = b.events(leaseA.fencingToken(), "/locks/delayed", 100).events();
+        WatchEvent expired = events.stream().filter(e -> e.type() == WatchEvent.Type.EXPIRED).findFirst().orElseThrow();
+        WatchEvent ended = events.stream().filter(e -> e.type() == WatchEvent.Type.LOCK_DELAY_ENDED).findFirst().orElseThrow();
+        assertThat(expired.path()).isEqualTo(leaseA.node());
+        assertThat(ended.path()).isEqualTo("/locks/delayed");
+        assertThat(ended.revision()).isGreaterThan(expired.revision());
+        assertThat(lockB.held(leaseB)).isTrue();
         b.close();
     }
 
