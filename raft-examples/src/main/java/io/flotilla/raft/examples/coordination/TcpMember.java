@@ -1,32 +1,52 @@
 package io.flotilla.raft.examples.coordination;
 
 import io.flotilla.raft.log.Payload;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A cluster member reached over TCP, served by a {@link CoordinationServer} (framing in {@link Frames}). Connects
- * on first use and again after a failure; every request in flight on a broken connection fails, and the
- * {@link CoordinationClient} retries it on another member under its session.
+ * A cluster member reached over TCP on Netty, served by a {@link CoordinationServer} (framing in {@link Frames}).
+ * Connects on first use and again after a failure; every request in flight on a broken connection fails, and the
+ * {@link CoordinationClient} retries it on another member under its session. A malformed or oversized answer
+ * closes the connection (logged), which fails what was in flight the same way.
  *
- * <p>Threading: thread-safe; one reader thread per connection; futures complete on callback threads of this
- * member's own (never the reader), so a callback may block on another request.
+ * <p>Threading: thread-safe; connecting blocks the calling thread (up to {@link #CONNECT_TIMEOUT_MILLIS}), so do
+ * not call it from a Netty event loop. One event-loop thread per member reads and writes; futures complete on
+ * callback threads of this member's own (never the event loop), so a callback may block on another request.
  */
 public final class TcpMember implements Member, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TcpMember.class);
+    /** How long a connection attempt may take. */
+    static final int CONNECT_TIMEOUT_MILLIS = 1000;
+
     private final InetSocketAddress address;
     private final AtomicLong ids = new AtomicLong();
+    private final AtomicInteger connects = new AtomicInteger();
+    private final EventLoopGroup loop = new NioEventLoopGroup(1, new DefaultThreadFactory("coordination-tcp", true));
+    private final Bootstrap bootstrap;
     private final ExecutorService callbacks = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "coordination-tcp-callbacks");
         t.setDaemon(true);
@@ -38,6 +58,9 @@ public final class TcpMember implements Member, AutoCloseable {
     /** A member at {@code address}. */
     public TcpMember(InetSocketAddress address) {
         this.address = address;
+        this.bootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS);
     }
 
     @Override
@@ -52,16 +75,27 @@ public final class TcpMember implements Member, AutoCloseable {
 
     private CompletableFuture<Payload> send(byte kind, Payload body) {
         CompletableFuture<Payload> result = new CompletableFuture<>();
+        if (!Frames.fits(body)) {
+            result.completeExceptionally(new IOException("a request of " + body.size() + " bytes does not fit in a "
+                    + Frames.MAX_FRAME + "-byte frame"));
+            return result.whenCompleteAsync((r, e) -> { }, callbacks);
+        }
         long id = ids.incrementAndGet();
-        Connection c;
         try {
-            c = connection();
+            Connection c = connection();
             c.pending.put(id, result);
-            synchronized (c.out) {
-                Frames.write(c.out, new Frames.Frame(id, kind, body));
+            if (!c.channel.isActive()) {
+                // Closed before the put was seen by channelInactive's sweep: fail it here.
+                c.pending.remove(id);
+                result.completeExceptionally(new IOException(address + ": connection closed"));
+            } else {
+                c.channel.writeAndFlush(new Frames.Frame(id, kind, body)).addListener(written -> {
+                    if (!written.isSuccess()) {
+                        c.channel.close();                // channelInactive fails what is pending
+                    }
+                });
             }
         } catch (IOException e) {
-            fail(e);
             result.completeExceptionally(e);
         }
         return result.whenCompleteAsync((r, e) -> { }, callbacks);
@@ -71,63 +105,78 @@ public final class TcpMember implements Member, AutoCloseable {
         if (closed) {
             throw new IOException("closed");
         }
-        if (connection == null) {
-            Socket s = new Socket();
-            s.connect(address, 1000);
-            s.setTcpNoDelay(true);
-            connection = new Connection(s);
-            Connection c = connection;
-            Thread reader = new Thread(() -> readLoop(c), "coordination-tcp-reader");
-            reader.setDaemon(true);
-            reader.start();
+        if (connection == null || !connection.channel.isActive()) {
+            Connection c = new Connection();
+            ChannelFuture connected = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
+                @Override
+                protected void initChannel(SocketChannel ch) {
+                    Frames.addTo(ch.pipeline());
+                    ch.pipeline().addLast(new Responses(c));
+                }
+            }).connect(address);
+            if (!connected.awaitUninterruptibly(CONNECT_TIMEOUT_MILLIS + 500L) || !connected.isSuccess()) {
+                connected.channel().close();
+                throw new IOException("cannot connect to " + address + ": " + connected.cause(), connected.cause());
+            }
+            c.channel = connected.channel();
+            connection = c;
+            connects.incrementAndGet();
         }
         return connection;
     }
 
-    private void readLoop(Connection c) {
-        try {
-            while (true) {
-                Frames.Frame f = Frames.read(c.in);
-                CompletableFuture<Payload> waiting = c.pending.remove(f.requestId());
-                if (waiting == null) {
-                    continue;
-                }
-                if (f.kind() == Frames.OK) {
-                    waiting.complete(f.body());
-                } else {
-                    waiting.completeExceptionally(new IOException(address + ": " + f.body().toStringUtf8()));
-                }
+    /** One connection's answers. Event-loop confined. */
+    private final class Responses extends SimpleChannelInboundHandler<Frames.Frame> {
+        private final Connection c;
+
+        Responses(Connection c) {
+            this.c = c;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, Frames.Frame f) {
+            CompletableFuture<Payload> waiting = c.pending.remove(f.requestId());
+            if (waiting == null) {
+                return;
             }
-        } catch (IOException e) {
-            fail(c, e);
+            if (f.kind() == Frames.OK) {
+                waiting.complete(f.body());
+            } else {
+                waiting.completeExceptionally(new IOException(address + ": " + f.body().toStringUtf8()));
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            IOException broken = new IOException(address + ": connection closed");
+            c.pending.values().forEach(f -> f.completeExceptionally(broken));
+            c.pending.clear();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.warn("closing the connection to coordination member {}: {}", address, cause.toString());
+            ctx.close();
         }
     }
 
-    private synchronized void fail(IOException e) {
-        if (connection != null) {
-            fail(connection, e);
-        }
-    }
-
-    private synchronized void fail(Connection c, IOException e) {
-        if (connection == c) {
-            connection = null;
-        }
-        try {
-            c.socket.close();
-        } catch (IOException ignored) {
-            // closing anyway
-        }
-        c.pending.values().forEach(f -> f.completeExceptionally(e));
-        c.pending.clear();
+    /** How many connections it has opened; for tests. */
+    int connects() {
+        return connects.get();
     }
 
     @Override
-    public synchronized void close() {
-        closed = true;
-        if (connection != null) {
-            fail(connection, new IOException("closed"));
+    public void close() {
+        Connection c;
+        synchronized (this) {
+            closed = true;
+            c = connection;
+            connection = null;
         }
+        if (c != null) {
+            c.channel.close().awaitUninterruptibly();
+        }
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         callbacks.shutdown();
     }
 
@@ -137,15 +186,8 @@ public final class TcpMember implements Member, AutoCloseable {
     }
 
     private static final class Connection {
-        final Socket socket;
-        final DataInputStream in;
-        final DataOutputStream out;
+        /** Set once connected, before the connection is handed out. */
+        volatile Channel channel;
         final Map<Long, CompletableFuture<Payload>> pending = new ConcurrentHashMap<>();
-
-        Connection(Socket socket) throws IOException {
-            this.socket = socket;
-            this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
-            this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
-        }
     }
 }
