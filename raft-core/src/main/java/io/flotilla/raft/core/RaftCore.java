@@ -229,6 +229,14 @@ public final class RaftCore {
                 // Thesis §9.6: a pre-vote request changes no one's term; it is answered below.
             } else if (m instanceof VoteResponse vr && vr.preVote() && vr.granted()) {
                 // A granted pre-vote carries the term we would campaign in, not a term anyone is in.
+            } else if (m instanceof RequestVote && role == Role.FOLLOWER) {
+                // Figure 2: a follower's election timer restarts on hearing from the leader or on granting a vote —
+                // not on a vote request that merely carries a higher term. Restarting it here let two candidates with
+                // stale logs, campaigning in turn, keep the one server that could win from ever timing out (a
+                // livelock the simulator found). The timer restarts below if the vote is granted. A candidate that
+                // steps down does restart it: else a stale candidate, its timer long run, would campaign again at
+                // once and supersede the up-to-date candidate's term every time (the simulator found that too).
+                adoptTerm(m.term());
             } else {
                 becomeFollower(m.term(), m instanceof AppendEntries || m instanceof InstallSnapshot
                         || m instanceof TimeoutNow ? m.from() : 0);
@@ -718,6 +726,15 @@ public final class RaftCore {
     private void resetElectionTimer() {
         electionElapsed = 0;
         randomizedElectionTimeout = config.electionTicks() + random.nextInt(config.electionTicks());
+    }
+
+    /** A higher term seen in a vote request: follow no one in it, keeping the election timer as it runs. */
+    private void adoptTerm(long term) {
+        currentTerm = term;
+        votedFor = 0;
+        role = Role.FOLLOWER;
+        leaderId = 0;
+        votes.clear();
     }
 
     private void becomeFollower(long term, long leader) {

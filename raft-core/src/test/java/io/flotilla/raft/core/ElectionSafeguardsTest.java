@@ -155,4 +155,44 @@ class ElectionSafeguardsTest {
         paused.core.pauseElections(false);
         tickUntilPreCandidate(paused);
     }
+
+    /**
+     * Figure 2: "If election timeout elapses without receiving AppendEntries RPC from current leader or granting vote
+     * to candidate: convert to candidate". A vote request that is refused (the candidate's log is behind) raises
+     * the term but does not restart the timer; otherwise two stale candidates campaigning in turn keep the only
+     * server that could win from ever timing out (a livelock the simulator found, seed -402625554484528566).
+     */
+    @Test
+    void aRefusedVoteRequestOfAHigherTermDoesNotRestartTheElectionTimer() {
+        CoreHarness upToDate = new CoreHarness(config(1, 1, 2, 3).withElectionSafeguards(false, false),
+                CoreHarness.store(new io.flotilla.raft.log.HardState(1, 0, 0), 1, 1), 1);
+        upToDate.tick(CoreHarness.ELECTION_TICKS - 1); // the timeout is drawn from [ELECTION_TICKS, 2 x ELECTION_TICKS)
+        upToDate.drain();
+        assertThat(upToDate.core.role()).isEqualTo(Role.FOLLOWER);
+        assertThat(upToDate.deliver(CoreHarness.requestVote(2, 1, 5, 0, 0)).sent())
+                .as("refused: the candidate's log is behind").contains(CoreHarness.vote(1, 2, 5, false));
+        assertThat(upToDate.core.term()).isEqualTo(5);
+        assertThat(upToDate.ticksUntilElection()).as("ticks until it campaigns: the rest of its running timeout")
+                .isLessThan(CoreHarness.ELECTION_TICKS);
+        assertThat(upToDate.core.term()).isEqualTo(6);
+    }
+
+    /** The other half: a candidate that steps down on a higher term restarts its timer, so it does not campaign again
+     *  at once and supersede the term of the (possibly up-to-date) candidate that deposed it (seed -4351241625491222507). */
+    @Test
+    void aCandidateSteppingDownOnAHigherTermRestartsItsElectionTimer() {
+        CoreHarness candidate = new CoreHarness(config(2, 1, 2, 3).withElectionSafeguards(false, false),
+                CoreHarness.store(new io.flotilla.raft.log.HardState(1, 0, 0), 1), 1);
+        candidate.ticksUntilElection();
+        candidate.drain();
+        assertThat(candidate.core.role()).isEqualTo(Role.CANDIDATE);
+        candidate.tick(CoreHarness.ELECTION_TICKS - 1); // its round's timer has run long
+        candidate.drain();
+        long term = candidate.core.term();
+        assertThat(candidate.deliver(CoreHarness.requestVote(1, 2, term + 1, 0, 0)).sent())
+                .as("refused: the requester's log is behind").contains(CoreHarness.vote(2, 1, term + 1, false));
+        assertThat(candidate.core.role()).isEqualTo(Role.FOLLOWER);
+        assertThat(candidate.ticksUntilElection()).as("a full timeout before it campaigns again")
+                .isGreaterThanOrEqualTo(CoreHarness.ELECTION_TICKS);
+    }
 }

@@ -22,7 +22,7 @@ import java.util.Map;
  *   <li><b>Log Matching</b>: if two logs contain an entry with the same index and term, the logs are identical
  *       in all entries up through that index (checked by induction: each (index, term) pair must always carry
  *       the same entry and follow the same term);</li>
- *   <li><b>Leader Completeness</b>: every entry known committed is in the log of every later leader;</li>
+ *   <li><b>Leader Completeness</b>: every entry committed in a term is in the log of every leader of a later term;</li>
  *   <li><b>State Machine Safety</b>: no two nodes commit or apply different entries at the same index, and each
  *       node applies committed entries in order, without gaps;</li>
  *   <li><b>Snapshot Safety</b>: a snapshot a node restores holds exactly the committed entries up to its index (its
@@ -52,6 +52,11 @@ final class InvariantChecker {
     private final Map<Key, Seen> entries = new HashMap<>();
     /** Entries known committed, index - 1 → entry. */
     private final List<Entry> committed = new ArrayList<>();
+    /**
+     * Index - 1 → the term of the node that first saw the entry committed: the term it was committed in (the leader
+     * that commits an entry sees it first), or, if a follower saw it first, an upper bound on that term.
+     */
+    private final List<Long> committedInTerm = new ArrayList<>();
     /** Entries applied by any node, index - 1 → entry. */
     private final List<Entry> applied = new ArrayList<>();
     private final Map<Long, NodeView> views = new HashMap<>();
@@ -104,14 +109,27 @@ final class InvariantChecker {
             long from = Math.max(v.checkedCommit + 1, core.firstIndex());
             for (Entry e : core.entries(from, core.commitIndex() + 1)) {
                 record(committed, e, core.id(), "committed");
+                if (committedInTerm.size() < committed.size()) {
+                    committedInTerm.add(core.term());
+                }
             }
             v.checkedCommit = core.commitIndex();
         }
     }
 
-    /** Leader Completeness (§5.4): a new leader holds every entry known committed. */
+    /**
+     * Leader Completeness (§5.4): "If a log entry is committed in a given term, then that entry will be present in the
+     * logs of the leaders for all higher-numbered terms." A new leader holds every entry known committed in an earlier
+     * term. (A candidate may still win an older term with votes granted before the voters moved on — the answers were
+     * delayed — after a newer leader committed entries it lacks; that is allowed: it cannot commit anything, since
+     * those voters now refuse its term.)
+     */
     private void checkLeaderCompleteness(RaftCore leader) {
-        for (Entry e : committed) {
+        for (int i = 0; i < committed.size(); i++) {
+            Entry e = committed.get(i);
+            if (committedInTerm.get(i) >= leader.term()) {
+                continue; // committed in this leader's term or a later one
+            }
             if (e.index() < leader.firstIndex() - 1) {
                 continue; // in the leader's snapshot, which was checked against the committed log when restored
             }

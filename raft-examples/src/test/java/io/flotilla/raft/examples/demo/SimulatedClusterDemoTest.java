@@ -19,7 +19,10 @@ class SimulatedClusterDemoTest {
 
         assertThat(out).contains("wins the election and LEADS in term 1");
         assertThat(Pattern.compile("crash of node \\d, the leader").matcher(out).results().count()).isEqualTo(2);
-        assertThat(out).contains("LEADS in term 2").contains("LEADS in term 3");
+        // After each crash a new leader, in a higher term (split votes may skip terms).
+        java.util.List<Long> leaderTerms = Pattern.compile("wins the election and LEADS in term (\\d+)").matcher(out)
+                .results().map(r -> Long.parseLong(r.group(1))).toList();
+        assertThat(leaderTerms).as(out).hasSizeGreaterThanOrEqualTo(3).isSorted().doesNotHaveDuplicates();
         assertThat(out).contains("'set 100' -> balance 100");
         Matcher done = Pattern.compile("Balances: node 1=(\\d+), node 2=(\\d+), node 3=(\\d+)").matcher(out);
         assertThat(done.find()).as(out).isTrue();
