@@ -6,11 +6,14 @@ import io.flotilla.raft.log.LogStore;
 
 import java.util.List;
 
-/** A {@link LogStore} that delegates every call, for tests that observe or delay a store's writes. */
-class ForwardingLogStore implements LogStore {
+/**
+ * A {@link LogStore} that delegates every call, for tests that observe or delay a store's writes (test-jar: other
+ * modules' tests extend it too).
+ */
+public class ForwardingLogStore implements LogStore {
     private final LogStore delegate;
 
-    ForwardingLogStore(LogStore delegate) {
+    public ForwardingLogStore(LogStore delegate) {
         this.delegate = delegate;
     }
 

@@ -3,6 +3,7 @@ package io.flotilla.raft.transport.netty.bench;
 import io.flotilla.raft.log.Entry;
 import io.flotilla.raft.log.HardState;
 import io.flotilla.raft.log.LogStore;
+import io.flotilla.raft.node.ForwardingLogStore;
 
 import java.util.List;
 
@@ -11,21 +12,20 @@ import java.util.List;
  * store itself while the node's event loop owns it: the log's bounds after each write, the last compaction, and the
  * last snapshot installed from a leader.
  */
-final class WatchedLogStore implements LogStore {
-    private final LogStore delegate;
+final class WatchedLogStore extends ForwardingLogStore {
     private volatile long first;
     private volatile long last;
     private volatile long installedIndex;
     private volatile long installs;
 
     WatchedLogStore(LogStore delegate) {
-        this.delegate = delegate;
+        super(delegate);
         bounds();
     }
 
     private void bounds() {
-        first = delegate.firstIndex();
-        last = delegate.lastIndex();
+        first = firstIndex();
+        last = lastIndex();
     }
 
     /** The log's first index after the last write. */
@@ -49,74 +49,34 @@ final class WatchedLogStore implements LogStore {
     }
 
     @Override
-    public long firstIndex() {
-        return delegate.firstIndex();
-    }
-
-    @Override
-    public long lastIndex() {
-        return delegate.lastIndex();
-    }
-
-    @Override
-    public long term(long index) {
-        return delegate.term(index);
-    }
-
-    @Override
-    public List<Entry> entries(long from, long to, long maxBytes) {
-        return delegate.entries(from, to, maxBytes);
-    }
-
-    @Override
-    public HardState hardState() {
-        return delegate.hardState();
-    }
-
-    @Override
     public void append(List<Entry> entries) {
-        delegate.append(entries);
+        super.append(entries);
         bounds();
     }
 
     @Override
     public void truncateSuffix(long fromIndex) {
-        delegate.truncateSuffix(fromIndex);
+        super.truncateSuffix(fromIndex);
         bounds();
     }
 
     @Override
-    public void saveHardState(HardState hardState) {
-        delegate.saveHardState(hardState);
-    }
-
-    @Override
     public void compact(long throughIndex) {
-        delegate.compact(throughIndex);
+        super.compact(throughIndex);
         bounds();
     }
 
     @Override
     public void installSnapshot(long index, long term) {
-        delegate.installSnapshot(index, term);
+        super.installSnapshot(index, term);
         bounds();
         installedIndex = index;
         installs++;
     }
 
     @Override
-    public void sync() {
-        delegate.sync();
-    }
-
-    @Override
     public void save(HardState hardState, List<Entry> entries, boolean sync) {
-        delegate.save(hardState, entries, sync); // the delegate's single write batch, not the default's three calls
+        super.save(hardState, entries, sync); // the delegate's single write batch, not the default's three calls
         bounds();
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }

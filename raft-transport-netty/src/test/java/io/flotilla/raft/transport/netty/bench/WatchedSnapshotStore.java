@@ -1,21 +1,18 @@
 package io.flotilla.raft.transport.netty.bench;
 
 import io.flotilla.raft.log.SnapshotMeta;
+import io.flotilla.raft.snapshot.ForwardingSnapshotStore;
 import io.flotilla.raft.snapshot.IncomingSnapshot;
 import io.flotilla.raft.snapshot.SnapshotStore;
-import io.flotilla.raft.snapshot.SnapshotWriter;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.util.Optional;
 
 /**
  * A {@link SnapshotStore} that delegates every call and records, for a test thread, when this node began receiving
  * each snapshot from a leader and when it installed one: so a benchmark can time a transfer from the follower's
  * side, and a test can check which snapshots arrived.
  */
-final class WatchedSnapshotStore implements SnapshotStore {
-    private final SnapshotStore delegate;
+final class WatchedSnapshotStore extends ForwardingSnapshotStore {
     private volatile long receives;
     private volatile SnapshotMeta receiving;
     private volatile long receiveStartedAtNanos;
@@ -25,7 +22,7 @@ final class WatchedSnapshotStore implements SnapshotStore {
     private volatile long installedReceiveStartedAtNanos;
 
     WatchedSnapshotStore(SnapshotStore delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     /** How many transfers from a leader this node began (a transfer resumed after an interruption counts again). */
@@ -54,24 +51,8 @@ final class WatchedSnapshotStore implements SnapshotStore {
     }
 
     @Override
-    public Optional<SnapshotMeta> latest() {
-        return delegate.latest();
-    }
-
-    @Override
-    public SnapshotMeta save(long index, long term, io.flotilla.raft.log.Membership membership, SnapshotWriter writer)
-            throws IOException {
-        return delegate.save(index, term, membership, writer);
-    }
-
-    @Override
-    public InputStream open(SnapshotMeta meta, long offset) throws IOException {
-        return delegate.open(meta, offset);
-    }
-
-    @Override
     public IncomingSnapshot receive(SnapshotMeta meta) throws IOException {
-        IncomingSnapshot incoming = delegate.receive(meta);
+        IncomingSnapshot incoming = super.receive(meta);
         receiving = meta;
         receiveStartedAtNanos = System.nanoTime();
         receives++;
@@ -80,20 +61,10 @@ final class WatchedSnapshotStore implements SnapshotStore {
 
     @Override
     public void install(SnapshotMeta meta) throws IOException {
-        delegate.install(meta);
+        super.install(meta);
         installedAtNanos = System.nanoTime();
         installedReceiveStartedAtNanos = meta.equals(receiving) ? receiveStartedAtNanos : 0;
         installed = meta;
         installs++;
-    }
-
-    @Override
-    public void discardReceived() {
-        delegate.discardReceived();
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }
