@@ -25,7 +25,7 @@ import static org.awaitility.Awaitility.await;
  * Three (or more) {@link RaftNode}s in this JVM, each on its own {@link NettyTransport} on 127.0.0.1, with
  * in-memory logs and the {@link KvStateMachine}. Closing it closes every node.
  */
-final class TestCluster implements AutoCloseable {
+public final class TestCluster implements AutoCloseable {
     static final String CLUSTER_ID = "flotilla-test";
     static final Duration WAIT = Duration.ofSeconds(20);
 
@@ -90,7 +90,7 @@ final class TestCluster implements AutoCloseable {
      * Reserves {@code n} loopback ports by binding and releasing them. Another process could take one in between;
      * on a test machine that is rare, and the node then fails to start with a clear message.
      */
-    static Map<Long, String> freeAddresses(int n) {
+    public static Map<Long, String> freeAddresses(int n) {
         Map<Long, String> addresses = new TreeMap<>();
         List<ServerSocket> sockets = new java.util.ArrayList<>();
         try {

@@ -10,14 +10,12 @@ import io.flotilla.raft.snapshot.FileSnapshotStore;
 import io.flotilla.raft.storage.rocksdb.RocksDbLogStore;
 import io.flotilla.raft.transport.netty.NettyTransport;
 import io.flotilla.raft.transport.netty.NettyTransportConfig;
+import io.flotilla.raft.transport.netty.TestCluster;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -66,7 +64,7 @@ final class SnapshotCluster implements AutoCloseable {
 
     private final Path dir;
     private final Settings settings;
-    private final Map<Long, String> addresses = freeAddresses(3);
+    private final Map<Long, String> addresses = TestCluster.freeAddresses(3);
     private final Map<Long, Member> running = new TreeMap<>();
 
     private SnapshotCluster(Path dir, Settings settings) {
@@ -222,25 +220,6 @@ final class SnapshotCluster implements AutoCloseable {
         Payload answer = running.get(id).node().read(BoundedKvStateMachine.DIGEST)
                 .get(within.toMillis(), TimeUnit.MILLISECONDS);
         return BoundedKvStateMachine.digest(answer);
-    }
-
-    /** Reserves {@code n} loopback ports by binding and releasing them (another process could take one meanwhile). */
-    private static Map<Long, String> freeAddresses(int n) {
-        Map<Long, String> addresses = new TreeMap<>();
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (long id = 1; id <= n; id++) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                sockets.add(s);
-                addresses.put(id, "127.0.0.1:" + s.getLocalPort());
-            }
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return addresses;
     }
 
     @Override
