@@ -15,7 +15,9 @@ import java.util.Arrays;
  *   <li>{@code server --id N --peers ... } : one KV server node ({@link KvServer}, flags in docs/kv-server.md);</li>
  *   <li>{@code simulate [--seconds N] [--speed X] [--seed S]}: a simulated cluster of pure Raft cores in one process
  *       ({@code --speed 0} runs as fast as possible);</li>
- *   <li>{@code balance [--data-dir DIR]}: three {@code RaftNode}s replicating an account balance.</li>
+ *   <li>{@code balance [--data-dir DIR]}: three {@code RaftNode}s replicating an account balance;</li>
+ *   <li>{@code bench [--clients 1,8,32,128] [--value-bytes 128] [--processes] ...}: the cluster benchmark
+ *       ({@link io.flotilla.raft.examples.bench.ClusterBench}, docs/benchmarks.md).</li>
  * </ul>
  */
 public final class Main {
@@ -38,6 +40,9 @@ public final class Main {
             }
             ReplicatedBalance.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
+        }
+        if (command.equals("bench")) {
+            System.exit(io.flotilla.raft.examples.bench.ClusterBench.run(rest, System.out, System.err));
         }
         if (command.equals("fleet")) {
             io.flotilla.raft.examples.coordination.ServiceFleet.main(java.util.Arrays.copyOfRange(args, 1, args.length));
@@ -106,7 +111,8 @@ public final class Main {
         System.err.println("usage: demo [--dir DIR] [--port-offset N]"
                 + " | server --id N --peers ... (see server --help)"
                 + " | simulate [--seconds N] [--speed X (0 = as fast as possible)] [--seed S]"
-                + " | balance [--data-dir DIR]");
+                + " | balance [--data-dir DIR]"
+                + " | bench [--clients 1,8,32,128] [--value-bytes 128,4096] [--processes] ... (see bench --help)");
         System.exit(2);
         return null;
     }
