@@ -17,8 +17,12 @@ import java.util.List;
  * core installed and the driver has not yet persisted ({@link #pendingSnapshot()}) stands in for the store's log.
  */
 final class RaftLog {
+    /** How many bytes of recently persisted entries the log keeps in memory ({@link EntryCache}). */
+    static final long ENTRY_CACHE_BYTES = 4L << 20;
     private final LogReader stable;
     private final Unstable unstable;
+    /** Entries persisted lately, read instead of the store (see {@link EntryCache}). */
+    private final EntryCache cache = new EntryCache(ENTRY_CACHE_BYTES);
     /** commitIndex: highest log entry known to be committed. */
     private long committed;
     /** lastApplied: highest log entry handed to the driver for applying (or covered by a restored snapshot). */
@@ -66,6 +70,7 @@ final class RaftLog {
         }
         pendingSnapshot = snapshot;
         unstable.restore(snapshot.index() + 1);
+        cache.clear();
         committed = snapshot.index();
         applied = snapshot.index();
     }
@@ -138,16 +143,28 @@ final class RaftLog {
         if (from >= to) {
             return List.of();
         }
-        List<Entry> out = new ArrayList<>();
+        List<Entry> out = new ArrayList<>((int) Math.min(to - from, 1024));
         long bytes = 0;
         long stableEnd = Math.min(to, unstable.offset());
         if (from < stableEnd) {
-            for (Entry e : stable.entries(from, stableEnd, maxBytes)) {
+            // The store for what precedes the cache, the cache for the rest (it holds every durable entry after it).
+            long storeEnd = Math.min(stableEnd, Math.max(from, cache.firstIndex()));
+            if (from < storeEnd) {
+                for (Entry e : stable.entries(from, storeEnd, maxBytes)) {
+                    out.add(e);
+                    bytes += e.sizeBytes();
+                }
+                if (out.size() < storeEnd - from) {
+                    return out;
+                }
+            }
+            for (long i = Math.max(from, storeEnd); i < stableEnd; i++) {
+                Entry e = cache.get(i);
+                if (!out.isEmpty() && bytes + e.sizeBytes() > maxBytes) {
+                    return out;
+                }
                 out.add(e);
                 bytes += e.sizeBytes();
-            }
-            if (out.size() < stableEnd - from) {
-                return out;
             }
         }
         for (long i = Math.max(from, unstable.offset()); i < to; i++) {
@@ -166,6 +183,7 @@ final class RaftLog {
         if (ents.get(0).index() != lastIndex() + 1) {
             throw new IllegalStateException("leader append at " + ents.get(0).index() + " after last " + lastIndex());
         }
+        cache.truncateFrom(ents.get(0).index());
         unstable.truncateAndAppend(ents);
     }
 
@@ -187,6 +205,7 @@ final class RaftLog {
                     throw new IllegalStateException("entry " + e.index() + " of term " + e.term()
                             + " conflicts with a committed entry of term " + term(e.index()));
                 }
+                cache.truncateFrom(e.index());
                 unstable.truncateAndAppend(ents.subList(i, ents.size()));
                 return e.index();
             }
@@ -250,6 +269,6 @@ final class RaftLog {
     }
 
     void stableTo(long firstIndex, long lastIndex, long lastTerm) {
-        unstable.stableTo(firstIndex, lastIndex, lastTerm);
+        cache.append(unstable.stableTo(firstIndex, lastIndex, lastTerm));
     }
 }

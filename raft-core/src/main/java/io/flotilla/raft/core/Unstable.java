@@ -75,12 +75,17 @@ final class Unstable {
      * The driver made entries {@code [firstIndex, lastIndex]} durable. They leave the unstable tail only if
      * it still starts at {@code firstIndex} and still holds entry {@code lastIndex} of {@code lastTerm};
      * otherwise they were superseded while being written and the next Ready writes their replacements.
+     *
+     * @return the entries that left the tail (empty if none did)
      */
-    void stableTo(long firstIndex, long lastIndex, long lastTerm) {
+    List<Entry> stableTo(long firstIndex, long lastIndex, long lastTerm) {
         if (firstIndex != offset || lastIndex > lastIndex() || get(lastIndex).term() != lastTerm) {
-            return;
+            return List.of();
         }
-        entries.subList(0, Math.toIntExact(lastIndex + 1 - offset)).clear();
+        List<Entry> durable = entries.subList(0, Math.toIntExact(lastIndex + 1 - offset));
+        List<Entry> moved = List.copyOf(durable);
+        durable.clear();
         offset = lastIndex + 1;
+        return moved;
     }
 }

@@ -271,22 +271,33 @@ final class Applier {
      * index is applied, the command took effect if and only if the applied entry has that term.
      */
     void awaitProposal(long index, long term, CompletableFuture<Payload> future) {
+        awaitProposals(index, term, List.of(future));
+    }
+
+    /** As {@link #awaitProposal} for commands appended together at {@code firstIndex}, {@code firstIndex + 1}, ... */
+    void awaitProposals(long firstIndex, long term, List<CompletableFuture<Payload>> futures) {
         thread.execute(() -> {
-            if (future.isDone()) {
-                return;
-            }
-            if (index > applied) {
-                proposals.computeIfAbsent(index, k -> new ArrayList<>()).add(new ProposalWaiter(term, future));
-                return;
-            }
-            Outcome o = recent[(int) (index % RECENT)];
-            if (o != null && o.index() == index) {
-                complete(new ProposalWaiter(term, future), o);
-            } else {
-                future.completeExceptionally(new IndeterminateOutcomeException("the command at index " + index
-                        + " was applied before its outcome reached this node, and its result is no longer kept"));
+            for (int i = 0; i < futures.size(); i++) {
+                awaitOne(firstIndex + i, term, futures.get(i));
             }
         });
+    }
+
+    private void awaitOne(long index, long term, CompletableFuture<Payload> future) {
+        if (future.isDone()) {
+            return;
+        }
+        if (index > applied) {
+            proposals.computeIfAbsent(index, k -> new ArrayList<>(1)).add(new ProposalWaiter(term, future));
+            return;
+        }
+        Outcome o = recent[(int) (index % RECENT)];
+        if (o != null && o.index() == index) {
+            complete(new ProposalWaiter(term, future), o);
+        } else {
+            future.completeExceptionally(new IndeterminateOutcomeException("the command at index " + index
+                    + " was applied before its outcome reached this node, and its result is no longer kept"));
+        }
     }
 
     /** Serves {@code query} once {@code readIndex} is applied (thesis §6.4, step 4). */

@@ -280,7 +280,7 @@ public final class RaftNode implements AutoCloseable {
         CompletableFuture<Payload> future = admitUnlessStalled();
         if (!future.isDone()) {
             AtomicInteger handOff = new AtomicInteger(WAITING);
-            submit(new RequestInput(() -> proposeOnLoop(command, future, handOff), future));
+            submit(new RequestInput(() -> proposeOnLoop(command, future, handOff), future, true));
             timeout(future, () -> handOff.compareAndSet(WAITING, TIMED_OUT)
                     ? new RaftTimeoutException("no leader took the command within " + config.requestTimeout()
                     + " (no leader, or this node is cut off); it was not appended anywhere and will not be")
@@ -303,7 +303,7 @@ public final class RaftNode implements AutoCloseable {
         if (!future.isDone()) {
             openReads.add(future);
             future.whenComplete((r, e) -> openReads.remove(future));
-            submit(new RequestInput(() -> readOnLoop(query, future), future));
+            submit(new RequestInput(() -> readOnLoop(query, future), future, false));
             timeout(future, () -> new RaftTimeoutException("no read index within " + config.requestTimeout()
                     + " (no leader, or this node is cut off)"));
         }
@@ -601,8 +601,17 @@ public final class RaftNode implements AutoCloseable {
         future.whenComplete((r, e) -> closeQuietly(t));
     }
 
-    /** A caller's request on its way to the event loop: failed, never dropped, if the node stops before it runs. */
-    private record RequestInput(Runnable action, CompletableFuture<Payload> future) implements Runnable {
+    /**
+     * A caller's request on its way to the event loop: failed, never dropped, if the node stops before it runs.
+     *
+     * @param proposal whether it is a proposal, which a leader batches with the others of the same turn
+     */
+    private record RequestInput(Runnable action, CompletableFuture<Payload> future, boolean proposal)
+            implements Runnable {
+        RequestInput(Runnable action, CompletableFuture<Payload> future) {
+            this(action, future, false);
+        }
+
         @Override
         public void run() {
             action.run();
@@ -683,11 +692,17 @@ public final class RaftNode implements AutoCloseable {
             int n = 0;
             while (n++ < MAX_INPUTS_PER_BATCH && (input = inbox.poll()) != null) {
                 if (failure == null) {
+                    if (!(input instanceof RequestInput r && r.proposal())) {
+                        proposeBatch(); // every other input sees the proposals before it in the core's log
+                    }
                     input.run();
                 }
             }
             if (stopped) {
                 return; // closed by one of the inputs: no more writes to the store
+            }
+            if (failure == null) {
+                proposeBatch();
             }
             if (core.leaderId() != 0) {
                 retryParked();
@@ -810,6 +825,13 @@ public final class RaftNode implements AutoCloseable {
     private static final int HANDED_OFF = 1;
     private static final int TIMED_OUT = 2;
 
+    /** A proposal a leader took in this turn of the loop, not yet given to the core ({@link #proposeBatch()}). */
+    private record BatchedProposal(Payload command, CompletableFuture<Payload> future, AtomicInteger handOff) {
+    }
+
+    /** This turn's proposals, in arrival order. Event loop. */
+    private final List<BatchedProposal> batch = new java.util.ArrayList<>();
+
     private void proposeOnLoop(Payload command, CompletableFuture<Payload> future, AtomicInteger handOff) {
         if (future.isDone()) {
             return;
@@ -818,9 +840,46 @@ public final class RaftNode implements AutoCloseable {
         if (handingOff && !handOff.compareAndSet(WAITING, HANDED_OFF) && handOff.get() == TIMED_OUT) {
             return; // its timeout told the caller it was not taken: it must not be taken now
         }
-        ProposeResult r = core.propose(List.of(command));
+        if (core.role() == Role.LEADER && core.leadTransferee() == 0) {
+            batch.add(new BatchedProposal(command, future, handOff)); // proposed with the rest of this turn's
+            return;
+        }
+        onProposeResult(command, future, handOff, core.propose(List.of(command)));
+    }
+
+    /**
+     * Proposes the commands a leader took in this turn of the loop as one append: one AppendEntries per follower
+     * and one log write for all of them, instead of one per command. If the core refuses the batch (this node
+     * stepped down meanwhile, or the batch would overflow the uncommitted-bytes limit), each command is proposed
+     * on its own, as it would have been unbatched. Event loop.
+     */
+    private void proposeBatch() {
+        if (batch.isEmpty()) {
+            return;
+        }
+        List<BatchedProposal> proposals = List.copyOf(batch);
+        batch.clear();
+        List<Payload> commands = new java.util.ArrayList<>(proposals.size());
+        for (BatchedProposal p : proposals) {
+            commands.add(p.command());
+        }
+        if (core.propose(commands) instanceof ProposeResult.Accepted a) {
+            List<CompletableFuture<Payload>> futures = new java.util.ArrayList<>(proposals.size());
+            for (BatchedProposal p : proposals) {
+                futures.add(p.future());
+            }
+            applier.awaitProposals(a.firstIndex(), a.term(), futures);
+            return;
+        }
+        for (BatchedProposal p : proposals) {
+            onProposeResult(p.command(), p.future(), p.handOff(), core.propose(List.of(p.command())));
+        }
+    }
+
+    private void onProposeResult(Payload command, CompletableFuture<Payload> future, AtomicInteger handOff,
+                                 ProposeResult r) {
         if (r instanceof ProposeResult.Accepted a) {
-            applier.awaitProposal(a.firstIndex(), a.term(), future);
+            applier.awaitProposals(a.firstIndex(), a.term(), List.of(future));
         } else if (r instanceof ProposeResult.NotLeader nl) {
             if (config.forwardProposals() && nl.leaderId() == 0) {
                 awaitingLeader.add(new Parked(() -> proposeOnLoop(command, future, handOff), future)); // wait for a leader
@@ -871,7 +930,7 @@ public final class RaftNode implements AutoCloseable {
             CompletableFuture<Payload> future = forwarded.remove(p.requestId());
             forwardedCommands.remove(p.requestId());
             if (future != null) {
-                applier.awaitProposal(p.firstIndex(), p.term(), future);
+                applier.awaitProposals(p.firstIndex(), p.term(), List.of(future));
             }
         } else if (o instanceof RequestOutcome.ProposalRejected p) {
             CompletableFuture<Payload> future = forwarded.remove(p.requestId());
@@ -976,6 +1035,8 @@ public final class RaftNode implements AutoCloseable {
         forwardedCommands.clear();
         awaitingLeader.forEach(p -> failLater(p.future(), new NodeClosedException(why)));
         awaitingLeader.clear();
+        batch.forEach(p -> failLater(p.future(), new NodeClosedException(why))); // never reached the core
+        batch.clear();
         reads.values().forEach(r -> failLater(r.future(), new NodeClosedException(why)));
         reads.clear();
         transfers.forEach(t -> failLater(t.future(), new NodeClosedException(why)));

@@ -38,16 +38,17 @@ final class Results {
     }
 
     static String header() {
-        return String.format(Locale.ROOT, "%-8s %5s %7s %7s %12s %9s %9s %9s %9s %7s %9s %8s",
-                "mode", "fsync", "clients", "value", "writes/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors",
-                "heap MiB", "verified");
+        return String.format(Locale.ROOT, "%-8s %5s %7s %7s %12s %9s %9s %9s %9s %9s %7s %9s %8s",
+                "mode", "fsync", "clients", "value", "writes/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms",
+                "cpu us/w", "errors", "heap MiB", "verified");
     }
 
     static String row(Run r) {
         LoadGenerator.Load l = r.load();
-        return String.format(Locale.ROOT, "%-8s %5s %7d %7d %,12.0f %9.3f %9.3f %9.3f %9.3f %7d %9.1f %8s",
+        return String.format(Locale.ROOT, "%-8s %5s %7d %7d %,12.0f %9.3f %9.3f %9.3f %9.3f %9.1f %7d %9.1f %8s",
                 r.mode(), r.fsync() ? "on" : "off", l.clients(), l.valueBytes(), l.throughput(), r.p(50), r.p(99),
-                r.p(99.9), l.latency().getMaxValue() / 1e6, l.errors(), r.peakHeapAfterGc() / 1048576.0,
+                r.p(99.9), l.latency().getMaxValue() / 1e6, l.cpuMicrosPerWrite(), l.errors(),
+                r.peakHeapAfterGc() / 1048576.0,
                 r.verified() ? "yes" : "NO");
     }
 
@@ -60,6 +61,7 @@ final class Results {
                 .put("writesPerSecond", round(l.throughput())).put("p50Ms", round(r.p(50)))
                 .put("p99Ms", round(r.p(99))).put("p999Ms", round(r.p(99.9)))
                 .put("maxMs", round(l.latency().getMaxValue() / 1e6)).put("errors", l.errors())
+                .put("cpuMicrosPerWrite", round(l.cpuMicrosPerWrite()))
                 .put("peakHeapAfterGcBytes", r.peakHeapAfterGc()).put("verified", r.verified())
                 .put("machine", machine);
         if (floors != null) {
@@ -83,7 +85,7 @@ final class Results {
         int n = l.latency().encodeIntoCompressedByteBuffer(buf);
         ObjectNode o = JSON.createObjectNode();
         o.put("clients", l.clients()).put("valueBytes", l.valueBytes()).put("seconds", l.seconds())
-                .put("completed", l.completed()).put("errors", l.errors())
+                .put("completed", l.completed()).put("errors", l.errors()).put("cpuNanos", l.cpuNanos())
                 .put("histogram", Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(buf.array(), n)));
         ObjectNode acked = o.putObject("lastAcknowledged");
         l.lastAcknowledged().forEach((c, s) -> acked.put(Long.toString(c), s));
@@ -100,7 +102,8 @@ final class Results {
             o.get("lastAcknowledged").fields().forEachRemaining(e -> acked.put(Long.parseLong(e.getKey()),
                     e.getValue().asLong()));
             return new LoadGenerator.Load(o.get("clients").asInt(), o.get("valueBytes").asInt(),
-                    o.get("seconds").asDouble(), o.get("completed").asLong(), o.get("errors").asLong(), h, acked);
+                    o.get("seconds").asDouble(), o.get("completed").asLong(), o.get("errors").asLong(), h, acked,
+                    o.get("cpuNanos").asLong());
         } catch (java.io.IOException | DataFormatException e) {
             throw new IllegalStateException("a node's load result is not readable: " + json, e);
         }

@@ -119,7 +119,7 @@ class ClusterBenchTest {
         Histogram h = new Histogram(3);
         h.recordValue(1_000_000);
         h.recordValue(2_500_000);
-        var load = new LoadGenerator.Load(2, 128, 1.5, 2, 0, h, Map.of(7L, 9L));
+        var load = new LoadGenerator.Load(2, 128, 1.5, 2, 0, h, Map.of(7L, 9L), 123_456);
 
         var back = Results.parseLoad(Results.loadJson(load));
 
@@ -127,6 +127,7 @@ class ClusterBenchTest {
         assertThat(back.latency().getTotalCount()).isEqualTo(2);
         assertThat(back.latency().getMaxValue()).isEqualTo(h.getMaxValue());
         assertThat(back.lastAcknowledged()).isEqualTo(Map.of(7L, 9L));
+        assertThat(back.cpuNanos()).isEqualTo(123_456);
         var check = new BenchStateMachine.Check(3, -5, Map.of(1L, 2L));
         assertThat(BenchStateMachine.Check.decode(check.encode())).isEqualTo(check);
     }
