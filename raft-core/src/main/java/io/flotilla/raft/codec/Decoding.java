@@ -178,6 +178,6 @@ final class Decoding {
     }
 
     static Payload payload(ByteString data) {
-        return data.isEmpty() ? Payload.EMPTY : Payload.copyOf(data.toByteArray());
+        return data.isEmpty() ? Payload.EMPTY : Payload.copyOf(data.asReadOnlyByteBuffer()); // one copy, not two
     }
 }

@@ -32,6 +32,16 @@ public final class Payload {
         return length == 0 ? EMPTY : new Payload(Arrays.copyOfRange(bytes, offset, offset + length));
     }
 
+    /** A payload holding a copy of the bytes {@code buffer} has remaining; its position is left unchanged. */
+    public static Payload copyOf(ByteBuffer buffer) {
+        if (!buffer.hasRemaining()) {
+            return EMPTY;
+        }
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.duplicate().get(bytes);
+        return new Payload(bytes);
+    }
+
     /** A payload holding the UTF-8 encoding of {@code text}. */
     public static Payload ofUtf8(String text) {
         return text.isEmpty() ? EMPTY : new Payload(text.getBytes(StandardCharsets.UTF_8));

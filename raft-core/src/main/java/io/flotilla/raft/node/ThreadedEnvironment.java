@@ -5,16 +5,17 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 
-/** The production {@link NodeEnvironment}: one daemon thread per serial executor, one for timers. */
+/**
+ * The production {@link NodeEnvironment}: one daemon thread per serial executor ({@link SerialThread}), one for
+ * timers.
+ */
 final class ThreadedEnvironment implements NodeEnvironment {
-    private final List<ExecutorService> executors = new CopyOnWriteArrayList<>();
+    private final List<SerialThread> executors = new CopyOnWriteArrayList<>();
     private final ScheduledThreadPoolExecutor timers = newTimers();
 
     /**
@@ -36,7 +37,7 @@ final class ThreadedEnvironment implements NodeEnvironment {
 
     @Override
     public Executor newSerialExecutor(String name) {
-        ExecutorService e = Executors.newSingleThreadExecutor(r -> daemon(r, name));
+        SerialThread e = new SerialThread(name);
         executors.add(e);
         return e;
     }
@@ -66,6 +67,6 @@ final class ThreadedEnvironment implements NodeEnvironment {
     @Override
     public void close() {
         timers.shutdownNow();
-        executors.forEach(ExecutorService::shutdown);
+        executors.forEach(SerialThread::shutdown);
     }
 }

@@ -26,6 +26,10 @@ public final class ClusterBench {
 
     /** Runs {@code bench} with these flags; returns the exit code (0: every run verified, no errors). */
     public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        if (java.util.Arrays.asList(args).contains("--help")) {
+            out.println(BenchOptions.USAGE);
+            return 0;
+        }
         BenchOptions options;
         try {
             options = BenchOptions.parse(args);
