@@ -21,14 +21,23 @@ final class BenchPlot {
     private BenchPlot() {
     }
 
+    private static String clientCounts(List<Results.Run> runs) {
+        return runs.stream().map(r -> r.load().clients()).distinct().sorted().map(String::valueOf)
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
+
     static void write(Path png, List<Results.Run> runs, String machine) throws IOException {
         System.setProperty("java.awt.headless", "true");
-        XYChart chart = new XYChartBuilder().width(900).height(560)
-                .title("Flotilla: commit latency vs throughput (" + runs.get(0).nodes() + " nodes, "
-                        + runs.get(0).mode() + ", fsync " + (runs.get(0).fsync() ? "on" : "off") + ")")
-                .xAxisTitle("writes/s (points: 1, 8, 32, ... closed-loop clients)").yAxisTitle("commit latency, ms")
+        Results.Run first = runs.get(0);
+        XYChart chart = new XYChartBuilder().width(1000).height(600)
+                .title("Flotilla: commit latency vs writes/s (" + first.nodes() + " nodes, "
+                        + (first.mode().equals("jvm") ? "one JVM" : "processes") + ", fsync "
+                        + (first.fsync() ? "on" : "off") + ")")
+                .xAxisTitle("writes/s; points: " + clientCounts(runs) + " closed-loop clients -- " + machine)
+                .yAxisTitle("commit latency, ms (log scale)")
                 .build();
         chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setXAxisDecimalPattern("#,###");
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
         chart.getStyler().setChartTitleFont(chart.getStyler().getChartTitleFont().deriveFont(14f));
         Map<Integer, List<Results.Run>> bySize = new TreeMap<>();
@@ -45,7 +54,6 @@ final class BenchPlot {
                 s.setMarker(pct == 50 ? SeriesMarkers.CIRCLE : SeriesMarkers.DIAMOND);
             }
         }
-        chart.setTitle(chart.getTitle() + "\n" + machine);
         Path parent = png.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);

@@ -118,10 +118,9 @@ public final class ClusterBench {
     /** The machine, for the record: cores, JVM, OS and the load average at the start. */
     static String machine() {
         var os = ManagementFactory.getOperatingSystemMXBean();
-        return String.format(Locale.ROOT, "%d cores, %s %s, Java %s (%s), load average %.2f",
+        return String.format(Locale.ROOT, "%d cores, %s %s, Java %s, load average %.2f",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
-                System.getProperty("os.arch"), System.getProperty("java.version"), System.getProperty("java.vm.name"),
-                os.getSystemLoadAverage());
+                System.getProperty("os.arch"), System.getProperty("java.version"), os.getSystemLoadAverage());
     }
 
     private static void deleteTree(Path dir) throws IOException {
