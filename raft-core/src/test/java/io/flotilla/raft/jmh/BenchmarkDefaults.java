@@ -1,0 +1,30 @@
+package io.flotilla.raft.jmh;
+
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The JMH settings every Flotilla benchmark shares, inherited by its subclasses (JMH reads these annotations on
+ * superclasses): throughput in operations per second, one thread, one fork with a fixed 2 GiB heap, 3 warm-up and
+ * 5 measured iterations of 1 s each. Short on purpose, so that a whole module's benchmarks run in a couple of
+ * minutes; {@code -Djmh.args="-f 3 -wi 5 -i 10"} asks for more (docs/benchmarks.md, "JMH: hot paths").
+ *
+ * <p>In raft-core's test-jar, with {@link Payloads}, for the benchmarks of other modules; the benchmarks themselves
+ * are left out of it.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public abstract class BenchmarkDefaults {
+}
