@@ -17,8 +17,9 @@ import java.util.concurrent.TimeUnit;
  * 5 measured iterations of 1 s each. Short on purpose, so that a whole module's benchmarks run in a couple of
  * minutes; {@code -Djmh.args="-f 3 -wi 5 -i 10"} asks for more (docs/benchmarks.md, "JMH: hot paths").
  *
- * <p>In raft-core's test-jar, with {@link Payloads}, for the benchmarks of other modules; the benchmarks themselves
- * are left out of it.
+ * <p>raft-storage-rocksdb's benchmark repeats these annotations rather than extend this class: it would then need
+ * raft-core's test-jar from the local repository, which may be older than the tree being measured. Not in the
+ * test-jar, like everything in this package.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)

@@ -7,16 +7,13 @@ import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 
-/**
- * Command payloads for the benchmarks, made in their setup (never timed). In raft-core's test-jar, with
- * {@link BenchmarkDefaults}, for the benchmarks of other modules.
- */
-public final class Payloads {
+/** Command payloads for the benchmarks of this package, made in their setup (never timed). */
+final class Payloads {
     private Payloads() {
     }
 
     /** {@code n} distinct payloads of {@code size} bytes each, random from {@code seed}. */
-    public static List<Payload> random(int n, int size, long seed) {
+    static List<Payload> random(int n, int size, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         List<Payload> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

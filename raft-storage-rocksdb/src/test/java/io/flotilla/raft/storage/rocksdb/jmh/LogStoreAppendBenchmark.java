@@ -1,7 +1,5 @@
 package io.flotilla.raft.storage.rocksdb.jmh;
 
-import io.flotilla.raft.jmh.BenchmarkDefaults;
-import io.flotilla.raft.jmh.Payloads;
 import io.flotilla.raft.log.Entry;
 import io.flotilla.raft.log.HardState;
 import io.flotilla.raft.log.InMemoryLogStore;
@@ -9,11 +7,19 @@ import io.flotilla.raft.log.LogStore;
 import io.flotilla.raft.log.Payload;
 import io.flotilla.raft.storage.rocksdb.RocksDbLogStore;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,6 +28,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -37,9 +45,17 @@ import java.util.stream.Stream;
  * stores one small unsynced write per {@value #COMPACT_EVERY} entries.
  *
  * <p>Run by JMH only ({@code mvn -B -o -Pjmh -pl raft-storage-rocksdb test-compile exec:exec}, docs/benchmarks.md),
- * on one thread per fork; the class name keeps it out of Surefire's test patterns.
+ * on one thread per fork; the class name keeps it out of Surefire's test patterns. The settings are raft-core's
+ * {@code io.flotilla.raft.jmh.BenchmarkDefaults}, repeated: this module's benchmarks depend on no test class of
+ * raft-core, whose test-jar in the local repository may be older than this tree.
  */
-public class LogStoreAppendBenchmark extends BenchmarkDefaults {
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class LogStoreAppendBenchmark {
     static final int ENTRY_BYTES = 128;
     static final int BATCH = 64;
     static final long COMPACT_EVERY = 1 << 16;
@@ -52,7 +68,7 @@ public class LogStoreAppendBenchmark extends BenchmarkDefaults {
     @Param({"true", "false"})
     public boolean sync;
 
-    private final Payload payload = Payloads.random(1, ENTRY_BYTES, 42).get(0);
+    private final Payload payload = randomPayload();
     private Path dir;
     private LogStore log;
     /** The index of the next entry to append. */
@@ -110,6 +126,12 @@ public class LogStoreAppendBenchmark extends BenchmarkDefaults {
             log.compact(last);
         }
         return last;
+    }
+
+    private static Payload randomPayload() {
+        byte[] bytes = new byte[ENTRY_BYTES];
+        new SplittableRandom(42).nextBytes(bytes);
+        return Payload.copyOf(bytes);
     }
 
     private static void delete(Path p) {
