@@ -187,4 +187,146 @@ class SimLogStoreTest implements LogStoreContract {
         assertThat(store.lastIndex()).isIn(2L, 4L);
         assertThat(all(store)).isEqualTo(entries(1, store.lastIndex() + 1, 1));
     }
+
+    // ---------------------------------------------------------------- disk faults
+
+    private static SimLogStore faulty(DiskFaults faults, long seed) {
+        SimLogStore store = new SimLogStore();
+        store.injectFaults(faults, new SplittableRandom(seed));
+        return store;
+    }
+
+    @Test
+    void aTornTailIsDetectedByItsChecksumAndDroppedOnRestart() {
+        TreeSet<Integer> keptPrefixes = new TreeSet<>();
+        long torn = 0;
+        for (int seed = 0; seed < 300; seed++) {
+            SimLogStore store = new SimLogStore();
+            List<State> states = runScript(store);
+            store.injectFaults(new DiskFaults(0, 0, 0, 1, 0), new SplittableRandom(seed));
+
+            store.crash(new SplittableRandom(seed));
+
+            int kept = states.indexOf(State.of(store));
+            assertThat(kept).as("seed %d: a torn record and what follows it are dropped, the prefix before it kept", seed)
+                    .isBetween(SYNCED, SCRIPT.size());
+            keptPrefixes.add(kept);
+            torn += store.faultCounts()[4];
+            assertThat(store.unsyncedOps()).isZero();
+            long last = store.lastIndex();
+            store.append(entries(last + 1, last + 2, 9)); // and the store is usable
+            assertThat(store.lastIndex()).isEqualTo(last + 1);
+        }
+        assertThat(keptPrefixes).containsExactly(2, 3, 4, 5, 6, 7, 8);
+        assertThat(torn).as("crashes that left a torn record").isBetween(100L, 299L);
+    }
+
+    @Test
+    void damageToASyncedRecordMakesTheStoreRefuseToOpen() {
+        SimLogStore store = new SimLogStore();
+        runScript(store);
+        store.sync();
+        store.corruptSyncedRecord();
+
+        assertThatThrownBy(() -> store.crash(new SplittableRandom(1)))
+                .isInstanceOf(io.flotilla.raft.log.LogStoreException.class)
+                .hasMessageContaining("fails its CRC check").hasMessageContaining("refusing to open");
+        assertThatThrownBy(() -> store.append(entries(1, 2, 1))).isInstanceOf(io.flotilla.raft.log.LogStoreException.class);
+        assertThatThrownBy(store::sync).isInstanceOf(io.flotilla.raft.log.LogStoreException.class);
+        assertThatThrownBy(() -> store.crash(new SplittableRandom(2))).as("it stays refused")
+                .isInstanceOf(io.flotilla.raft.log.LogStoreException.class);
+    }
+
+    /**
+     * PostgreSQL's fsyncgate, modelled: after a failed fsync the kernel may have dropped the pages it could not write,
+     * and a retried fsync succeeds — with the writes gone. Hence a node never retries one: it stops.
+     */
+    @Test
+    void aFailedSyncThrowsAndARetriedSyncReportsSuccessWithoutTheLostWrites() {
+        int lostAfterRetry = 0;
+        for (int seed = 0; seed < 50; seed++) {
+            SimLogStore store = faulty(new DiskFaults(1, 0, 0, 0, 0), seed);
+            store.append(entries(1, 3, 1));
+            assertThatThrownBy(store::sync).isInstanceOf(io.flotilla.raft.log.LogStoreException.class)
+                    .hasMessageContaining("fsync failed");
+            assertThat(store.lastIndex()).as("the process still sees its write").isEqualTo(2);
+
+            store.injectFaults(DiskFaults.NONE, new SplittableRandom(seed));
+            store.sync(); // "succeeds"
+            store.crash(new SplittableRandom(seed));
+            if (store.lastIndex() < 2) {
+                lostAfterRetry++;
+            }
+        }
+        assertThat(lostAfterRetry).isPositive();
+    }
+
+    @Test
+    void aFullDiskFailsEveryWriteWithEnospcUntilSpaceIsFreed() {
+        SimLogStore store = faulty(new DiskFaults(0, 0, 1, 0, 0), 1);
+        assertThatThrownBy(() -> store.append(entries(1, 3, 1))).isInstanceOf(io.flotilla.raft.log.LogStoreException.class)
+                .hasMessageContaining("ENOSPC");
+        store.injectFaults(DiskFaults.NONE, new SplittableRandom(1));
+        assertThat(store.diskFull()).isTrue();
+        assertThatThrownBy(() -> store.saveHardState(new HardState(1, 1, 0)))
+                .isInstanceOf(io.flotilla.raft.log.LogStoreException.class).hasMessageContaining("ENOSPC");
+        assertThat(store.lastIndex()).isZero();
+        assertThat(store.unsyncedOps()).isZero();
+
+        store.freeSpace();
+        store.append(entries(1, 3, 1));
+        assertThat(store.lastIndex()).isEqualTo(2);
+        assertThat(store.faultCounts()[2]).isEqualTo(2);
+    }
+
+    @Test
+    void aWriteFailingWithEioIsNotVisibleAndWhatOfItReachedTheDiskIsDroppedOnRestart() {
+        int tornOnDisk = 0;
+        for (int seed = 0; seed < 50; seed++) {
+            SimLogStore store = faulty(DiskFaults.NONE, seed);
+            store.append(entries(1, 3, 1));
+            store.sync();
+            store.injectFaults(new DiskFaults(0, 1, 0, 0, 0), new SplittableRandom(seed));
+            assertThatThrownBy(() -> store.append(entries(3, 5, 1)))
+                    .isInstanceOf(io.flotilla.raft.log.LogStoreException.class).hasMessageContaining("EIO");
+            assertThat(store.lastIndex()).isEqualTo(2);
+            tornOnDisk += store.unsyncedOps();
+
+            store.crash(new SplittableRandom(seed));
+            assertThat(all(store)).isEqualTo(entries(1, 3, 1));
+        }
+        assertThat(tornOnDisk).as("some failed writes left a torn record").isPositive();
+    }
+
+    @Test
+    void aLyingSyncReportsSuccessButACrashLosesTheWrites() {
+        int lost = 0;
+        for (int seed = 0; seed < 50; seed++) {
+            SimLogStore store = faulty(new DiskFaults(0, 0, 0, 0, 1), seed);
+            store.append(entries(1, 3, 1));
+            store.sync();
+            assertThat(store.faultCounts()[3]).isOne();
+            store.crash(new SplittableRandom(seed));
+            if (store.lastIndex() < 2) {
+                lost++;
+            }
+        }
+        assertThat(lost).isPositive();
+    }
+
+    @Test
+    void restartsReplayOnlyTheRecordsAfterTheCheckpointAndKeepEverythingSynced() {
+        SimLogStore store = new SimLogStore();
+        for (long i = 1; i <= 500; i++) {
+            store.append(entries(i, i + 1, 1));
+            store.saveHardState(new HardState(1, 1, i - 1));
+            if (i % 7 == 0) {
+                store.sync();
+            }
+        }
+        store.sync();
+        State synced = State.of(store);
+        store.crash(new SplittableRandom(5));
+        assertThat(State.of(store)).isEqualTo(synced);
+    }
 }
