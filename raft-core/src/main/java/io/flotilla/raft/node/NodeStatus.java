@@ -19,9 +19,14 @@ import io.flotilla.raft.core.Role;
  *                    {@link RaftConfig#maxStall()} — or null while it is healthy. A stalled node fails reads and
  *                    proposals at once and does not lead. While a log write hangs the event loop is stuck, so
  *                    {@code role} may still say {@code LEADER}: health checks should look at this field.
+ * @param failure     why the node stopped on its own — a storage error (a failed fsync or write, a full disk), a broken
+ *                    invariant, an {@link Error} from the state machine — or null. A node that failed is not running,
+ *                    is no longer leader ({@code role} {@code FOLLOWER}, {@code leaderId} 0), sends nothing and answers
+ *                    nothing; restart it on its store (see docs/runtime.md, "Storage errors")
  */
 public record NodeStatus(long id, Role role, long term, long leaderId, long commitIndex, long lastIndex,
-                         long applied, boolean running, long firstIndex, long snapshotIndex, String stall) {
+                         long applied, boolean running, long firstIndex, long snapshotIndex, String stall,
+                         String failure) {
     /** Whether the node is running and not stalled. */
     public boolean healthy() {
         return running && stall == null;

@@ -431,7 +431,7 @@ public final class RaftNode implements AutoCloseable {
     public NodeStatus status() {
         NodeStatus s = loopStatus;
         return new NodeStatus(s.id(), s.role(), s.term(), s.leaderId(), s.commitIndex(), s.lastIndex(),
-                applier.appliedIndex(), running, s.firstIndex(), s.snapshotIndex(), stall);
+                applier.appliedIndex(), running, s.firstIndex(), s.snapshotIndex(), stall, s.failure());
     }
 
     /** Registers a listener for role, term and leader changes (called on the apply thread). */
@@ -720,11 +720,7 @@ public final class RaftNode implements AutoCloseable {
                 publishStatus();
             }
         } catch (RuntimeException | Error e) {
-            LOG.error("node {}: stopping on an error", id(), e);
-            failure = e; // a storage error or a broken invariant: stop rather than run on state we cannot trust
-            running = false;
-            closeQuietly(ticker);
-            stop("stopped on error: " + e);
+            failStop(e); // a storage error or a broken invariant: stop rather than run on state we cannot trust
         }
         if (!inbox.isEmpty() && drainScheduled.compareAndSet(false, true)) {
             loop.execute(this::drain);
@@ -967,7 +963,7 @@ public final class RaftNode implements AutoCloseable {
                         Math.max(0, core.lastIndex() - p.matchIndex()))).toList();
         loopStatus = new NodeStatus(id(), role, term, leader, core.commitIndex(), core.lastIndex(),
                 applier.appliedIndex(), running, core.firstIndex(), core.snapshot() == null ? 0 : core.snapshot().index(),
-                null);
+                null, null);
         if (role != lastRole || term != lastTerm) {
             applier.execute(() -> notifyListeners(l -> l.onRoleChange(role, term)));
         }
@@ -1015,12 +1011,33 @@ public final class RaftNode implements AutoCloseable {
     /** The apply thread hit an error it cannot recover from (an Error from the state machine): stop the node. */
     private void applyFailed(Throwable e) {
         LOG.error("node {}: the state machine failed; stopping the node", id(), e);
-        submit(() -> {
-            failure = e;
-            running = false;
-            closeQuietly(ticker);
-            stop("the state machine failed: " + e);
-        });
+        submit(() -> failStop(e));
+    }
+
+    /**
+     * Fail-stop: the node stops for good on an error it cannot recover from. A storage error is never retried — after
+     * a failed fsync the kernel may have dropped the pages it could not write, and a second fsync can report success
+     * without them (PostgreSQL's "fsyncgate") — so nothing that write was to make durable is ever acknowledged: the
+     * vote or append acknowledgements of the failed Ready are not sent ({@link #handleReadies} throws before them),
+     * the transport is closed, the pending requests fail and the node reports why. Restarted on its store, the node
+     * recovers from what is durable. Event loop.
+     */
+    private void failStop(Throwable e) {
+        if (stopped) {
+            return;
+        }
+        boolean storage = e instanceof io.flotilla.raft.log.LogStoreException;
+        String why = (storage ? "stopped on a storage error (not retried; restart the node on its store)"
+                : "stopped on error") + ": " + e;
+        LOG.error("node {}: {}", id(), why, e);
+        failure = e;
+        running = false;
+        closeQuietly(ticker);
+        NodeStatus s = loopStatus;
+        loopStatus = new NodeStatus(s.id(), Role.FOLLOWER, s.term(), 0, s.commitIndex(), s.lastIndex(), s.applied(),
+                false, s.firstIndex(), s.snapshotIndex(), null, why);
+        applier.execute(() -> notifyListeners(l -> l.onStopped(e)));
+        stop(why);
     }
 
     private void stop(String why) {
