@@ -54,10 +54,15 @@ public final class NodeSimulation {
     private record Event(long time, long seq, Runnable action) {
     }
 
-    /** Statistics of a passing run. */
+    /**
+     * Statistics of a passing run; {@code diskFaults} counts, over every node's store, failed syncs, writes failing
+     * with EIO, writes failing with ENOSPC, lying syncs and torn tails dropped at a restart (as
+     * {@link SimLogStore#faultCounts()}), plus failed snapshot installs; {@code failStops} counts nodes that stopped
+     * on a storage error.
+     */
     public record Result(long seed, int nodes, int completedWrites, int completedReads, int indeterminateWrites,
                          int failedRequests, int crashes, int writesAfterHealing, long virtualMillis,
-                         int snapshotsInstalled, int membershipRequests) {
+                         int snapshotsInstalled, int membershipRequests, int failStops, List<Long> diskFaults) {
     }
 
     private final long seed;
@@ -88,19 +93,42 @@ public final class NodeSimulation {
     private long healedAt = Long.MAX_VALUE;
 
     private final io.flotilla.raft.core.BrokenRule brokenRule;
+    /** The disk faults of this schedule (none in half the schedules), from a generator of their own. */
+    private final DiskFaults diskFaults;
+    private final long diskSeed;
+    private int failStops;
+    private int failedSnapshotInstalls;
 
     public NodeSimulation(long seed, int nodeCount) {
         this(seed, nodeCount, io.flotilla.raft.core.BrokenRule.NONE);
     }
 
+    /** A simulation whose cores all break {@code brokenRule} on purpose (test-only; see {@link io.flotilla.raft.core.BrokenRule}). */
+    public NodeSimulation(long seed, int nodeCount, io.flotilla.raft.core.BrokenRule brokenRule) {
+        this(seed, nodeCount, brokenRule, 0);
+    }
+
     private final boolean preVote;
     private final boolean checkQuorum;
 
-    /** A simulation whose cores all break {@code brokenRule} on purpose (test-only; see {@link io.flotilla.raft.core.BrokenRule}). */
-    public NodeSimulation(long seed, int nodeCount, io.flotilla.raft.core.BrokenRule brokenRule) {
+    /**
+     * A simulation whose disks' fsyncs lie with probability {@code lyingSync} (test-only: this breaks the durability
+     * every Raft assumes, so the checks are expected to fail; 0 for honest disks). Disk faults are then on in every
+     * schedule, not in half.
+     */
+    public NodeSimulation(long seed, int nodeCount, io.flotilla.raft.core.BrokenRule brokenRule, double lyingSync) {
         this.seed = seed;
         this.brokenRule = brokenRule;
         this.rnd = new SplittableRandom(seed);
+        // Disk faults draw from their own generator, so that the other draws of a schedule stay as they were.
+        SplittableRandom disk = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        DiskFaults drawn = DiskFaults.draw(disk);
+        if (lyingSync > 0 && !drawn.any()) {
+            drawn = DiskFaults.draw(new SplittableRandom(seed ^ 0x2545F4914F6CDD1DL));
+            drawn = drawn.any() ? drawn : new DiskFaults(0.002, 0.001, 0.0005, 0.4, 0);
+        }
+        this.diskFaults = lyingSync > 0 ? drawn.withLyingSync(lyingSync) : drawn;
+        this.diskSeed = disk.nextLong();
         this.nodeCount = nodeCount;
         this.lossRate = rnd.nextDouble() * 0.1;
         this.duplicateRate = rnd.nextDouble() * 0.05;
@@ -151,6 +179,7 @@ public final class NodeSimulation {
             throw failure("Liveness", "no convergence " + (deadline - chaosEnd) + " ms after healing: clients idle="
                     + idle() + ", nodes " + describe());
         }
+        checkStateMachinesAgree();
         if (writesAfterHealing == 0) {
             throw failure("Liveness", "no write succeeded after healing");
         }
@@ -170,21 +199,36 @@ public final class NodeSimulation {
                 writes++;
             }
         }
+        long[] faults = new long[6];
+        for (SimMember m : nodes) {
+            long[] c = m.store.faultCounts();
+            for (int i = 0; i < c.length; i++) {
+                faults[i] += c[i];
+            }
+        }
+        faults[5] = failedSnapshotInstalls;
         return new Result(seed, nodeCount, writes, reads, pending, failed, crashes, writesAfterHealing, now,
-                snapshotsInstalled, membershipRequests);
+                snapshotsInstalled, membershipRequests, failStops, java.util.Arrays.stream(faults).boxed().toList());
     }
 
     private SimulationFailure failure(String rule, String detail) {
         return new SimulationFailure(rule, rule + " violated at t=" + now + "ms: " + detail + "\n  seed=" + seed
-                + " nodes=" + nodeCount + " preVote=" + preVote + " checkQuorum=" + checkQuorum + "\n  replay: "
-                + replayCommand(seed, nodeCount, brokenRule), seed);
+                + " nodes=" + nodeCount + " preVote=" + preVote + " checkQuorum=" + checkQuorum + " " + diskFaults
+                + "\n  replay: " + replayCommand(seed, nodeCount, brokenRule, diskFaults.lyingSync()), seed);
     }
 
     /** The one command that replays a schedule. */
     public static String replayCommand(long seed, int nodes, io.flotilla.raft.core.BrokenRule brokenRule) {
+        return replayCommand(seed, nodes, brokenRule, 0);
+    }
+
+    /** The one command that replays a schedule, with lying fsyncs if {@code lyingSync > 0}. */
+    public static String replayCommand(long seed, int nodes, io.flotilla.raft.core.BrokenRule brokenRule,
+                                       double lyingSync) {
         return "mvn -pl raft-core test -Dtest=NodeSimulationTest#replay -Dflotilla.sim.seed=" + seed
                 + " -Dflotilla.sim.nodes=" + nodes + (brokenRule == io.flotilla.raft.core.BrokenRule.NONE ? ""
-                : " -Dflotilla.sim.brokenRule=" + brokenRule);
+                : " -Dflotilla.sim.brokenRule=" + brokenRule) + (lyingSync > 0 ? " -Dflotilla.sim.lyingSync="
+                + lyingSync : "");
     }
 
     private void at(long time, Runnable action) {
@@ -202,13 +246,19 @@ public final class NodeSimulation {
         /** Installed snapshots survive a crash (save and install are atomic); one being received does not. */
         final InMemorySnapshotStore snapshots = new InMemorySnapshotStore();
         RaftNode node;
+        KvStateMachine stateMachine;
         Env env;
         SimTransport transport;
         boolean up;
 
+        /** Draws this server's disk faults; never the schedule's generator. */
+        final SplittableRandom diskRandom;
+
         SimMember(long id, boolean spare) {
             this.id = id;
             this.spare = spare;
+            this.diskRandom = new SplittableRandom(diskSeed + id);
+            store.injectFaults(diskFaults, diskRandom);
         }
 
         void start() {
@@ -225,12 +275,31 @@ public final class NodeSimulation {
                 config = config.asJoining();
             }
             up = true;
-            node = RaftNode.start(config, store, new CountingSnapshots(snapshots), transport, new KvStateMachine(), env);
+            stateMachine = new KvStateMachine();
+            try {
+                node = RaftNode.start(config, store, new CountingSnapshots(this), transport, stateMachine, env);
+            } catch (io.flotilla.raft.log.LogStoreException e) {
+                failStops++; // a storage error while starting (resetting the log to a snapshot): down, try again later
+                crash();
+                restartLater(this);
+                return;
+            }
+            RaftNode incarnation = node;
+            node.addListener(new io.flotilla.raft.node.RaftListener() {
+                @Override
+                public void onStopped(Throwable failure) {
+                    stoppedOnError(SimMember.this, incarnation, failure);
+                }
+            });
         }
 
         void crash() {
             up = false; // its executors and timers go silent: in-flight work and futures are lost with the process
-            store.crash(rnd);
+            try {
+                store.crash(rnd);
+            } catch (io.flotilla.raft.log.LogStoreException e) {
+                throw failure("Durability", "node " + id + "'s store refuses to open: " + e.getMessage());
+            }
             snapshots.discardReceived();
             crashes++;
             for (Client c : clients) {
@@ -239,14 +308,55 @@ public final class NodeSimulation {
         }
     }
 
-    /** Counts the snapshots nodes install from a leader. */
+    /**
+     * A node stopped on a storage error (fail-stop, as {@link RaftNode} does): a little later the process is restarted,
+     * as a supervisor would, from what its disk holds — which loses the unsynced writes, and maybe the pages a failed
+     * fsync dropped. A full disk is freed first half the time; otherwise the node may stop again on its first write.
+     */
+    private void stoppedOnError(SimMember m, RaftNode incarnation, Throwable failure) {
+        failStops++;
+        if (trace) {
+            System.out.println("t=" + now + " node " + m.id + " stopped: " + failure);
+        }
+        at(now + 20 + rnd.nextInt(300), () -> {
+            if (m.up && m.node == incarnation) {
+                m.crash();
+                restartLater(m);
+            }
+        });
+    }
+
+    private void restartLater(SimMember m) {
+        at(now + 200 + rnd.nextInt(1500), () -> {
+            if (!m.up) {
+                if (m.diskRandom.nextBoolean()) {
+                    m.store.freeSpace();
+                }
+                m.start();
+            }
+        });
+    }
+
+    private static final boolean trace = Boolean.getBoolean("flotilla.sim.trace");
+
+    /**
+     * Counts the snapshots a node installs from a leader; while disk faults are on, an install fails with an I/O
+     * error as often as a log write does (the node then stops).
+     */
     private final class CountingSnapshots extends io.flotilla.raft.snapshot.ForwardingSnapshotStore {
-        CountingSnapshots(io.flotilla.raft.snapshot.SnapshotStore delegate) {
-            super(delegate);
+        private final SimMember member;
+
+        CountingSnapshots(SimMember member) {
+            super(member.snapshots);
+            this.member = member;
         }
 
         @Override
         public void install(io.flotilla.raft.log.SnapshotMeta meta) throws java.io.IOException {
+            if (faults && member.diskRandom.nextDouble() < diskFaults.ioError() * 20) {
+                failedSnapshotInstalls++;
+                throw new java.io.IOException("installing snapshot " + meta.index() + " failed: EIO (simulated)");
+            }
             super.install(meta);
             snapshotsInstalled++;
         }
@@ -481,6 +591,11 @@ public final class NodeSimulation {
     private void heal() {
         java.util.Arrays.fill(group, 0);
         for (SimMember m : nodes) {
+            m.store.injectFaults(DiskFaults.NONE, m.diskRandom);
+            m.store.freeSpace();
+            if (m.up && !m.node.status().running()) {
+                m.crash(); // stopped on a storage error: restart it now
+            }
             if (!m.up) {
                 m.start();
             }
@@ -521,6 +636,33 @@ public final class NodeSimulation {
             }
         }
         return true;
+    }
+
+    /**
+     * State Machine Safety on whole nodes: once converged to one applied index, every member's state machine holds the
+     * same value for every key (read directly, between events, while no apply runs).
+     */
+    private void checkStateMachinesAgree() {
+        io.flotilla.raft.log.Membership group = leader().node.membership();
+        SimMember first = null;
+        for (SimMember m : nodes) {
+            if (!group.isMember(m.id)) {
+                continue;
+            }
+            if (first == null) {
+                first = m;
+                continue;
+            }
+            for (String key : KEYS) {
+                Payload query = Payload.ofUtf8("get " + key);
+                String a = first.stateMachine.query(query).toStringUtf8();
+                String b = m.stateMachine.query(query).toStringUtf8();
+                if (!a.equals(b)) {
+                    throw failure("State Machine Safety", "at applied index " + m.node.status().applied() + " node "
+                            + first.id + " holds " + key + "=" + a + " but node " + m.id + " holds " + key + "=" + b);
+                }
+            }
+        }
     }
 
     private String describe() {

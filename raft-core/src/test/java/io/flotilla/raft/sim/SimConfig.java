@@ -31,12 +31,15 @@ import java.util.SplittableRandom;
  * @param spareNodes     servers that start outside the group (learners-to-be for membership changes)
  * @param membershipRate per tick, probability that the leader is asked for a membership change (add a learner,
  *                       promote one, remove a member) or a leadership transfer; 0 for a fixed membership
+ * @param diskFaults     the faults every node's disk injects during the chaos phase ({@link DiskFaults#draw}: none in
+ *                       half the schedules, never a lying fsync; none with a broken rule). Drawn from a generator of
+ *                       their own, so the other fields are what they were before disk faults existed
  */
 public record SimConfig(int nodes, int chaosTicks, int livenessTicks, int electionTicks, int heartbeatTicks,
                         double lossRate, double duplicateRate, int maxDelay, double longDelayRate, double crashRate,
                         double partitionRate, int maxDiskDelay, double proposeRate, boolean preVote,
                         boolean checkQuorum, BrokenRule brokenRule, int snapshotEvery, int trailingEntries,
-                        int spareNodes, double membershipRate) {
+                        int spareNodes, double membershipRate, DiskFaults diskFaults) {
 
     /** Draws a schedule's shape from its seed; {@code nodes} 0 lets the seed choose 3 or 5. */
     public static SimConfig fromSeed(long seed, int nodes, BrokenRule brokenRule) {
@@ -68,6 +71,7 @@ public record SimConfig(int nodes, int chaosTicks, int livenessTicks, int electi
                 2,
                 // Half the schedules change their membership and hand over leadership as they run (not with a broken
                 // rule: the self-tests keep the schedules they were calibrated on).
-                r.nextBoolean() && brokenRule == BrokenRule.NONE ? 0.02 + r.nextDouble() * 0.08 : 0);
+                r.nextBoolean() && brokenRule == BrokenRule.NONE ? 0.02 + r.nextDouble() * 0.08 : 0,
+                brokenRule == BrokenRule.NONE ? DiskFaults.draw(new SplittableRandom(seed ^ 0x5DEECE66DL)) : DiskFaults.NONE);
     }
 }

@@ -75,10 +75,16 @@ public final class Simulation {
     private int membershipChanges;
     private int transfers;
 
-    /** Statistics of a passing run. */
+    private int failStops;
+
+    /**
+     * Statistics of a passing run; {@code diskFaults} sums every node's {@link SimLogStore#faultCounts()}, and
+     * {@code failStops} counts nodes stopped (and later restarted) on a storage error.
+     */
     public record Result(long seed, int nodes, long committedEntries, long commands, long proposals, long readsServed,
                          long messages, long droppedMessages, int crashes, long ticks, int snapshotsTaken,
-                         int snapshotsInstalled, int membershipChanges, int leadershipTransfers) {
+                         int snapshotsInstalled, int membershipChanges, int leadershipTransfers, int failStops,
+                         List<Long> diskFaults) {
     }
 
     public Simulation(long seed, SimConfig cfg, Consumer<String> trace) {
@@ -93,7 +99,9 @@ public final class Simulation {
                     .withReplicationLimits(512 + rnd.nextInt(4096), 1 + rnd.nextInt(8))
                     .withElectionSafeguards(cfg.preVote(), cfg.checkQuorum())
                     .withBrokenRule(cfg.brokenRule());
-            nodes.add(new SimNode(id, c, rnd.nextLong()));
+            SimNode node = new SimNode(id, c, rnd.nextLong());
+            node.store.injectFaults(cfg.diskFaults(), new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * id)));
+            nodes.add(node);
         }
     }
 
@@ -144,11 +152,52 @@ public final class Simulation {
                 return new Result(seed, cfg.nodes(), checker.committedCount(), nextCommand - 1, proposals, readsServed,
                         delivered, dropped, nodes.stream().mapToInt(n -> n.crashes).sum(), now / TICK,
                         nodes.stream().mapToInt(n -> n.snapshotsTaken).sum(),
-                        nodes.stream().mapToInt(n -> n.snapshotsInstalled).sum(), membershipChanges, transfers);
+                        nodes.stream().mapToInt(n -> n.snapshotsInstalled).sum(), membershipChanges, transfers,
+                        failStops, diskFaultCounts());
             }
         }
         throw new InvariantChecker.Violation("Liveness", "no convergence within " + cfg.livenessTicks()
                 + " ticks of healing: pending commands " + pending.keySet() + ", nodes " + describe());
+    }
+
+    private List<Long> diskFaultCounts() {
+        long[] sum = new long[5];
+        for (SimNode n : nodes) {
+            long[] c = n.store.faultCounts();
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += c[i];
+            }
+        }
+        return java.util.Arrays.stream(sum).boxed().toList();
+    }
+
+    /**
+     * Runs one write of a node's driver; on a storage error the driver fails stop, as the runtime does: the node
+     * goes down at once (nothing of the failed write acknowledged, its unsynced writes at the mercy of the disk) and
+     * restarts later from what its store kept. Returns whether the write succeeded.
+     */
+    private boolean write(SimNode n, Runnable write) {
+        try {
+            write.run();
+            return true;
+        } catch (io.flotilla.raft.log.LogStoreException e) {
+            failStops++;
+            log("node " + n.id + " stops on a storage error: " + e.getMessage());
+            crash(n);
+            return false;
+        }
+    }
+
+    /** Crashes a node and schedules its restart. */
+    private void crash(SimNode n) {
+        try {
+            n.crash(rnd);
+        } catch (io.flotilla.raft.log.LogStoreException e) {
+            throw new InvariantChecker.Violation("Durability", "node " + n.id + "'s store refuses to open: "
+                    + e.getMessage());
+        }
+        long restartSeed = rnd.nextLong();
+        at(now + (1 + rnd.nextInt(4 * cfg.electionTicks())) * (long) TICK, () -> restart(n, restartSeed));
     }
 
     /**
@@ -216,18 +265,20 @@ public final class Simulation {
                 }
             }
             rd.messages().forEach(this::send);
-            if (rd.snapshot() != null) {
-                installSnapshot(n, rd.snapshot());
+            if (rd.snapshot() != null && !installSnapshot(n, rd.snapshot())) {
+                return;
             }
-            if (rd.needsPersist()) {
-                n.store.save(rd.hardState(), rd.entries(), false);
+            if (rd.needsPersist() && !write(n, () -> n.store.save(rd.hardState(), rd.entries(), false))) {
+                return;
             }
             if (rd.mustSync()) {
                 n.writing = rd;
                 int epoch = n.epoch;
                 at(now + 1 + rnd.nextInt(cfg.maxDiskDelay()), () -> {
                     if (n.up && n.epoch == epoch) {
-                        n.store.sync();
+                        if (!write(n, n.store::sync)) {
+                            return; // a failed fsync: the after-persist messages (votes, acks) are never sent
+                        }
                         n.writing = null;
                         complete(n, rd);
                         drive(n);
@@ -272,23 +323,31 @@ public final class Simulation {
         long compactThrough = meta.index() - cfg.trailingEntries();
         if (compactThrough >= n.store.firstIndex()) {
             checker.check(n.core); // let the checker see the committed entries before they are compacted away
-            n.store.compact(compactThrough);
+            if (!write(n, () -> n.store.compact(compactThrough))) {
+                return;
+            }
             log("node " + n.id + " snapshot at " + meta.index() + ", log compacted through " + compactThrough);
         }
     }
 
-    /** Rules 7 and 8 on the driver's side: keep the received snapshot, reset the log to it, restore the state machine. */
-    private void installSnapshot(SimNode n, SnapshotMeta meta) {
+    /**
+     * Rules 7 and 8 on the driver's side: keep the received snapshot, reset the log to it, restore the state machine.
+     * Returns false if the node stopped on a storage error.
+     */
+    private boolean installSnapshot(SimNode n, SnapshotMeta meta) {
         SimNode.SimSnapshot s = n.received.remove(meta.index());
         if (s == null || !s.meta().equals(meta)) {
             throw new IllegalStateException("node " + n.id + " installs snapshot " + meta + " it never received");
         }
         n.saveSnapshot(s);
-        n.store.installSnapshot(meta.index(), meta.term());
+        if (!write(n, () -> n.store.installSnapshot(meta.index(), meta.term()))) {
+            return false;
+        }
         n.stateHash = s.hash();
         n.snapshotsInstalled++;
         checker.onRestore(n.id, meta, s.hash());
         log("node " + n.id + " installed snapshot " + meta.index() + " of term " + meta.term());
+        return true;
     }
 
     private void send(Message m) {
@@ -383,9 +442,7 @@ public final class Simulation {
             SimNode n = nodes.get(rnd.nextInt(nodes.size()));
             if (n.up) {
                 log("crash node " + n.id + " (" + n.store.unsyncedOps() + " unsynced writes at risk)");
-                n.crash(rnd);
-                long restartSeed = rnd.nextLong();
-                at(now + (1 + rnd.nextInt(4 * cfg.electionTicks())) * (long) TICK, () -> restart(n, restartSeed));
+                crash(n);
             }
         }
         if (!partitioned && rnd.nextDouble() < cfg.partitionRate()) {
@@ -466,7 +523,12 @@ public final class Simulation {
         if (n.up) {
             return;
         }
-        n.restart(coreSeed);
+        if (n.store.diskFull() && rnd.nextBoolean()) {
+            n.store.freeSpace(); // the operator freed space while it was down (half the time)
+        }
+        if (!write(n, () -> n.restart(coreSeed))) {
+            return; // failed resetting its log to its snapshot: down again, restarted later
+        }
         checker.restarted(n.id);
         SimNode.SimSnapshot s = n.latestSnapshot();
         if (s != null) {
@@ -480,6 +542,10 @@ public final class Simulation {
     private void heal() {
         chaos = false;
         healPartition();
+        for (SimNode n : nodes) {
+            n.store.injectFaults(DiskFaults.NONE, rnd);
+            n.store.freeSpace();
+        }
         for (SimNode n : nodes) {
             if (!n.up) {
                 restart(n, rnd.nextLong());

@@ -34,6 +34,8 @@ class SimulationTest {
         long snapshotsInstalled = 0;
         long membershipChanges = 0;
         long transfers = 0;
+        long failStops = 0;
+        long[] diskFaults = new long[5];
         int[] bySize = new int[6];
         List<String> failures = new ArrayList<>();
         for (int i = 0; i < SCHEDULES; i++) {
@@ -49,6 +51,10 @@ class SimulationTest {
                 snapshotsInstalled += r.snapshotsInstalled();
                 membershipChanges += r.membershipChanges();
                 transfers += r.leadershipTransfers();
+                failStops += r.failStops();
+                for (int k = 0; k < diskFaults.length; k++) {
+                    diskFaults[k] += r.diskFaults().get(k);
+                }
                 bySize[nodes]++;
             } catch (SimulationFailure f) {
                 failures.add(f.getMessage());
@@ -62,6 +68,9 @@ class SimulationTest {
                 + "from a leader, %d membership changes, %d leadership transfers started%n", bySize[3] + bySize[5],
                 bySize[3], bySize[5], committed, reads, messages, crashes, snapshotsTaken, snapshotsInstalled,
                 membershipChanges, transfers);
+        System.out.printf("SimulationTest: disk faults injected: %d failed fsyncs, %d writes failing with EIO, %d with "
+                + "ENOSPC, %d torn tails dropped at restart; %d nodes stopped on a storage error and were restarted%n",
+                diskFaults[0], diskFaults[1], diskFaults[2], diskFaults[4], failStops);
         assertThat(failures).as("failing schedules").isEmpty();
         assertThat(bySize[3] + bySize[5]).isEqualTo(SCHEDULES);
         assertThat(committed).as("the schedules must do real work").isGreaterThan(SCHEDULES * 10L);
@@ -69,6 +78,8 @@ class SimulationTest {
         assertThat(snapshotsInstalled).as("followers must catch up by InstallSnapshot").isGreaterThan(SCHEDULES / 10);
         assertThat(membershipChanges).as("schedules must change their membership").isGreaterThan(SCHEDULES / 10);
         assertThat(transfers).as("schedules must transfer leadership").isGreaterThan(SCHEDULES / 20);
+        assertThat(failStops).as("disk faults must stop nodes").isGreaterThan(SCHEDULES / 20);
+        assertThat(diskFaults[4]).as("crashes must leave torn tails").isGreaterThan(SCHEDULES / 20);
     }
 
     /** Replays one schedule: {@code -Dflotilla.sim.seed=S [-Dflotilla.sim.nodes=N -Dflotilla.sim.brokenRule=R -Dflotilla.sim.trace=true]}. */
