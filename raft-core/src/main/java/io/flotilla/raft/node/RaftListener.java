@@ -3,8 +3,8 @@ package io.flotilla.raft.node;
 import io.flotilla.raft.core.Role;
 
 /**
- * Observes a node's role, term and leader, and its stopping on an error. Called on the node's apply thread, in order with the entries it
- * applies, never on the event loop; keep callbacks short.
+ * Observes a node's role, term and leader, and its stopping on an error. Called on the node's apply thread, in order
+ * with the entries it applies, never on the event loop; keep callbacks short.
  */
 public interface RaftListener {
     /** This node's role or term changed. */

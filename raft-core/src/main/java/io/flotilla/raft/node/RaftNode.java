@@ -1024,6 +1024,7 @@ public final class RaftNode implements AutoCloseable {
      */
     private void failStop(Throwable e) {
         if (stopped) {
+            LOG.error("node {}: error after it stopped", id(), e);
             return;
         }
         boolean storage = e instanceof io.flotilla.raft.log.LogStoreException;

@@ -591,7 +591,7 @@ public final class NodeSimulation {
     private void heal() {
         java.util.Arrays.fill(group, 0);
         for (SimMember m : nodes) {
-            m.store.injectFaults(DiskFaults.NONE, m.diskRandom);
+            m.store.injectFaults(DiskFaults.NONE, null);
             m.store.freeSpace();
             if (m.up && !m.node.status().running()) {
                 m.crash(); // stopped on a storage error: restart it now

@@ -41,6 +41,16 @@ public record SimConfig(int nodes, int chaosTicks, int livenessTicks, int electi
                         boolean checkQuorum, BrokenRule brokenRule, int snapshotEvery, int trailingEntries,
                         int spareNodes, double membershipRate, DiskFaults diskFaults) {
 
+    /**
+     * A copy whose disks' fsyncs lie with probability {@code p} (test-only: breaks the durability Raft assumes; the
+     * checks are expected to fail).
+     */
+    public SimConfig withLyingSync(double p) {
+        return new SimConfig(nodes, chaosTicks, livenessTicks, electionTicks, heartbeatTicks, lossRate, duplicateRate,
+                maxDelay, longDelayRate, crashRate, partitionRate, maxDiskDelay, proposeRate, preVote, checkQuorum,
+                brokenRule, snapshotEvery, trailingEntries, spareNodes, membershipRate, diskFaults.withLyingSync(p));
+    }
+
     /** Draws a schedule's shape from its seed; {@code nodes} 0 lets the seed choose 3 or 5. */
     public static SimConfig fromSeed(long seed, int nodes, BrokenRule brokenRule) {
         SplittableRandom r = new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);

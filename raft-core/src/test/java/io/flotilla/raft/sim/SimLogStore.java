@@ -122,11 +122,12 @@ public final class SimLogStore implements LogStore {
 
     /**
      * Injects {@code faults} from now on, drawing only from {@code random} (never from the generator handed to
-     * {@link #crash}, so a schedule without disk faults draws exactly what it drew before faults existed).
+     * {@link #crash}, so a schedule without disk faults draws exactly what it drew before faults existed). With
+     * {@link DiskFaults#NONE} nothing is drawn at all, and {@code random} may be null.
      */
     public void injectFaults(DiskFaults faults, RandomGenerator random) {
         this.faults = java.util.Objects.requireNonNull(faults);
-        this.faultRandom = random;
+        this.faultRandom = faults.any() ? java.util.Objects.requireNonNull(random) : null;
     }
 
     /** Ends a full disk: writes succeed again (space was freed). */
@@ -369,14 +370,14 @@ public final class SimLogStore implements LogStore {
      */
     private void write(Op op) {
         checkOpen();
+        if (!diskFull && faultRandom != null && faultRandom.nextDouble() < faults.diskFull()) {
+            diskFull = true;
+        }
+        if (diskFull) {
+            diskFullErrors++;
+            throw new LogStoreException("write failed: ENOSPC, no space left on device (simulated)");
+        }
         if (faultRandom != null) {
-            if (!diskFull && faultRandom.nextDouble() < faults.diskFull()) {
-                diskFull = true;
-            }
-            if (diskFull) {
-                diskFullErrors++;
-                throw new LogStoreException("write failed: ENOSPC, no space left on device (simulated)");
-            }
             if (faultRandom.nextDouble() < faults.ioError()) {
                 ioErrors++;
                 if (faultRandom.nextBoolean()) {

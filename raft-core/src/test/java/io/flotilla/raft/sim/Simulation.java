@@ -543,7 +543,7 @@ public final class Simulation {
         chaos = false;
         healPartition();
         for (SimNode n : nodes) {
-            n.store.injectFaults(DiskFaults.NONE, rnd);
+            n.store.injectFaults(DiskFaults.NONE, null);
             n.store.freeSpace();
         }
         for (SimNode n : nodes) {

@@ -13,7 +13,7 @@ public final class SimulationFailure extends RuntimeException {
     SimulationFailure(String rule, String detail, long seed, SimConfig config, long time) {
         super(rule + " violated at t=" + time + ": " + detail + "\n  seed=" + seed + " nodes=" + config.nodes()
                 + (config.brokenRule() == io.flotilla.raft.core.BrokenRule.NONE ? "" : " brokenRule=" + config.brokenRule())
-                + "\n  replay: " + replayCommand(seed, config));
+                + (config.diskFaults().any() ? " " + config.diskFaults() : "") + "\n  replay: " + replayCommand(seed, config));
         this.rule = rule;
         this.seed = seed;
     }
@@ -40,6 +40,7 @@ public final class SimulationFailure extends RuntimeException {
         return "mvn -pl raft-core test -Dtest=SimulationTest#replay -Dflotilla.sim.seed=" + seed
                 + " -Dflotilla.sim.nodes=" + config.nodes()
                 + (config.brokenRule() == io.flotilla.raft.core.BrokenRule.NONE ? ""
-                : " -Dflotilla.sim.brokenRule=" + config.brokenRule());
+                : " -Dflotilla.sim.brokenRule=" + config.brokenRule())
+                + (config.diskFaults().lyingSync() > 0 ? " -Dflotilla.sim.lyingSync=" + config.diskFaults().lyingSync() : "");
     }
 }

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -82,7 +84,35 @@ class SimulationTest {
         assertThat(diskFaults[4]).as("crashes must leave torn tails").isGreaterThan(SCHEDULES / 20);
     }
 
-    /** Replays one schedule: {@code -Dflotilla.sim.seed=S [-Dflotilla.sim.nodes=N -Dflotilla.sim.brokenRule=R -Dflotilla.sim.trace=true]}. */
+    /**
+     * The known limit shared by every Raft: durable storage is the model's assumption. With fsyncs that report success
+     * without persisting (opt-in; never in the default schedules), a voter forgets entries and votes it acknowledged,
+     * and the invariant checker must say so — within a bounded number of schedules, with a seed that replays it.
+     */
+    @Test
+    void lyingFsyncsBreakRaftAndTheCheckerSaysSo() {
+        SplittableRandom seeds = new SplittableRandom(13);
+        for (int i = 0; i < 2000; i++) {
+            long seed = seeds.nextLong();
+            SimConfig cfg = SimConfig.fromSeed(seed, i % 2 == 0 ? 3 : 5, BrokenRule.NONE).withLyingSync(0.5);
+            try {
+                Simulation.run(seed, cfg);
+            } catch (SimulationFailure first) {
+                System.out.println("lying fsyncs caught after " + (i + 1) + " schedules: " + first.getMessage());
+                assertThat(first.getMessage()).contains(SimulationFailure.replayCommand(seed, cfg))
+                        .contains("-Dflotilla.sim.lyingSync=0.5");
+                assertThatThrownBy(() -> Simulation.run(seed, cfg)).isInstanceOf(SimulationFailure.class)
+                        .hasMessage(first.getMessage());
+                return;
+            }
+        }
+        fail("no schedule out of 2000 with lying fsyncs was caught");
+    }
+
+    /**
+     * Replays one schedule: {@code -Dflotilla.sim.seed=S [-Dflotilla.sim.nodes=N -Dflotilla.sim.brokenRule=R
+     * -Dflotilla.sim.lyingSync=P -Dflotilla.sim.trace=true]}.
+     */
     @Test
     void replay() {
         String seedProperty = System.getProperty("flotilla.sim.seed");
@@ -90,6 +120,10 @@ class SimulationTest {
         long seed = Long.parseLong(seedProperty);
         SimConfig cfg = SimConfig.fromSeed(seed, Integer.getInteger("flotilla.sim.nodes", 0),
                 BrokenRule.valueOf(System.getProperty("flotilla.sim.brokenRule", "NONE")));
+        double lyingSync = Double.parseDouble(System.getProperty("flotilla.sim.lyingSync", "0"));
+        if (lyingSync > 0) {
+            cfg = cfg.withLyingSync(lyingSync);
+        }
         boolean trace = Boolean.getBoolean("flotilla.sim.trace");
         System.out.println("replaying seed=" + seed + " " + cfg);
         Simulation.Result r = new Simulation(seed, cfg, trace ? System.out::println : null).run();
