@@ -29,6 +29,7 @@ public record BenchOptions(List<Integer> clients, List<Integer> valueBytes, Dura
             usage: bench [--clients 1,8,32,128] [--value-bytes 128,4096] [--warmup 5s] [--duration 10s] [--nodes 3]
                          [--processes] [--fsync on|off] [--dir DIR] [--json FILE] [--plot FILE.png]
                          [--node-heap 256m] [--no-floors]
+                   bench --plot-from RUNS.jsonl --plot FILE.png   (redraws the plot of runs saved with --json)
               Starts a cluster (in this JVM over loopback Netty with the RocksDB log, or --processes: one OS process
               per node), drives C closed-loop clients proposing V-byte commands to a map state machine at the leader,
               and prints throughput and commit latency (p50/p99/p99.9) per run as a table and as JSON lines, after

@@ -30,6 +30,23 @@ public final class ClusterBench {
             out.println(BenchOptions.USAGE);
             return 0;
         }
+        List<String> argList = java.util.Arrays.asList(args);
+        int plotFrom = argList.indexOf("--plot-from");
+        if (plotFrom >= 0) {
+            int plot = argList.indexOf("--plot");
+            if (plotFrom + 1 >= args.length || plot < 0 || plot + 1 >= args.length || args.length != 4) {
+                err.println("error: --plot-from FILE.jsonl takes --plot FILE.png and nothing else");
+                return 2;
+            }
+            try {
+                BenchPlot.writeFromJson(Path.of(args[plot + 1]), Path.of(args[plotFrom + 1]));
+            } catch (IOException | RuntimeException e) {
+                err.println("error: cannot plot " + args[plotFrom + 1] + ": " + e.getMessage());
+                return 1;
+            }
+            out.println("plot: " + Path.of(args[plot + 1]).toAbsolutePath());
+            return 0;
+        }
         BenchOptions options;
         try {
             options = BenchOptions.parse(args);

@@ -70,6 +70,14 @@ class ClusterBenchTest {
         assertThat(Files.readAllLines(json)).hasSize(2);
         byte[] png = Files.readAllBytes(plot);
         assertThat(png).startsWith(0x89, 'P', 'N', 'G');
+
+        Path again = dir.resolve("again.png");
+        Output replot = bench("--plot-from", json.toString(), "--plot", again.toString());
+        assertThat(replot.code()).as(replot.err()).isZero();
+        assertThat(Files.readAllBytes(again)).startsWith(0x89, 'P', 'N', 'G');
+        assertThat(bench("--plot-from", json.toString()).code()).isEqualTo(2);
+        Path empty = Files.writeString(dir.resolve("empty.jsonl"), "");
+        assertThat(bench("--plot-from", empty.toString(), "--plot", again.toString()).err()).contains("holds no runs");
     }
 
     @Test
