@@ -52,13 +52,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private final RaftNode node;
     private final ServerMetrics metrics;
     private final long maxQueuedBytes;
+    /** Null except in the test-only {@code --unsafe-local-reads} mode: then reads skip ReadIndex. */
+    private final UnsafeLocalReads localReads;
     private final ArrayDeque<Object> queue = new ArrayDeque<>(); // List<byte[]> arguments, or a Reply.Error
     private long queuedBytes;
     private boolean busy;
     private boolean closing;
 
-    ClientConnection(RaftNode node, ServerMetrics metrics, long maxCommandBytes) {
+    ClientConnection(RaftNode node, ServerMetrics metrics, long maxCommandBytes, UnsafeLocalReads localReads) {
         this.node = node;
+        this.localReads = localReads;
         this.metrics = metrics;
         this.maxQueuedBytes = 2 * maxCommandBytes;
     }
@@ -180,6 +183,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             boolean write = request instanceof RedisCommands.Write;
             Command command = write ? ((RedisCommands.Write) request).command()
                     : ((RedisCommands.Read) request).command();
+            if (!write && localReads != null) {
+                reply(ctx, request.name(), Reply.decode(localReads.localRead(command.encode()))); // stale: test only
+                return;
+            }
             busy = true;
             long start = System.nanoTime();
             CompletableFuture<Payload> future = write ? node.propose(command.encode()) : node.read(command.encode());

@@ -64,14 +64,15 @@ public final class KvServer implements AutoCloseable {
         RaftConfig base = RaftConfig.of(group, config.id(), config.peers());
         RaftConfig rc = base.withRequestLimits(config.requestTimeout(), base.maxPendingRequests()).withSnapshots(policy);
         KvStore store = new KvStore();
-        node = open(RaftNode.start(rc, log, snapshots, transport, store));
+        UnsafeLocalReads localReads = config.unsafeLocalReads() ? new UnsafeLocalReads(store) : null;
+        node = open(RaftNode.start(rc, log, snapshots, transport, localReads == null ? store : localReads));
         boss = new NioEventLoopGroup(1);
         opened.push(() -> boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
         workers = new NioEventLoopGroup(2);
         opened.push(() -> workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
         ServerMetrics metrics = new ServerMetrics(node, store);
         resp = open(new RespServer(boss, workers, new InetSocketAddress(config.bind(), config.clientPort()), node,
-                metrics, config));
+                metrics, config, localReads));
         String client = config.bind() + ":" + resp.localAddress().getPort();
         admin = open(new AdminServer(boss, workers, new InetSocketAddress(config.bind(), config.adminPort()), node,
                 metrics, config.adminPeers(), client));
@@ -156,6 +157,10 @@ public final class KvServer implements AutoCloseable {
             err.println("error: " + e.getMessage());
             err.println(KvServerConfig.USAGE);
             return 2;
+        }
+        if (config.unsafeLocalReads()) {
+            err.println("WARNING: --unsafe-local-reads: reads are answered from local state without ReadIndex and "
+                    + "may be stale; this mode is NOT linearizable and exists only to test the fault-testing harness");
         }
         KvServer server;
         try {

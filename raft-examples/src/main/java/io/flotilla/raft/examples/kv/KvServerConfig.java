@@ -34,13 +34,24 @@ import java.util.TreeMap;
  * @param tlsCa           PEM CA certificate(s) trusted for peers ({@code --tls-ca}), or null
  * @param exitOnStdinClose exit when standard input closes ({@code --exit-on-stdin-close}): what the demo and the
  *                        tests pass, so that nodes never outlive the process that started them
+ * @param unsafeLocalReads TEST ONLY, breaks linearizability: answer reads from this node's local state, without
+ *                        ReadIndex ({@code --unsafe-local-reads=}{@value #UNSAFE_LOCAL_READS_CONFIRMATION}). Not in
+ *                        {@link #USAGE}; it exists so that the fault-testing harness can show that it catches stale
+ *                        reads (docs/verification.md). Any other value of the flag is refused.
  */
 public record KvServerConfig(long id, Map<Long, String> peers, String listen, String bind, int clientPort,
                              int adminPort, Path dataDir, Map<Long, String> adminPeers, String clusterId,
                              Duration requestTimeout, int maxArgBytes, long maxCommandBytes, int maxArgs,
-                             long snapshotEvery, Path tlsCert, Path tlsKey, Path tlsCa, boolean exitOnStdinClose) {
+                             long snapshotEvery, Path tlsCert, Path tlsKey, Path tlsCa, boolean exitOnStdinClose,
+                             boolean unsafeLocalReads) {
     /** The most a command may carry: half the transport's default 16 MiB frame. */
     public static final long MAX_COMMAND_BYTES_LIMIT = 8L << 20;
+
+    /**
+     * The only value {@code --unsafe-local-reads} accepts: spelling it out is what makes the broken mode impossible
+     * to switch on by accident (a bare flag, {@code true} or {@code yes} is refused).
+     */
+    public static final String UNSAFE_LOCAL_READS_CONFIRMATION = "stale-reads-are-not-linearizable";
 
     public static final String USAGE = """
             usage: server --id N --peers 1=host:port,2=host:port,3=host:port --client-port P --admin-port P \\
@@ -152,13 +163,27 @@ public record KvServerConfig(long id, Map<Long, String> peers, String listen, St
                 intNumber("--max-args", flags.getOrDefault("--max-args", "65536")),
                 number("--snapshot-every", flags.getOrDefault("--snapshot-every", "10000")),
                 tlsCert == null ? null : Path.of(tlsCert), tlsKey == null ? null : Path.of(tlsKey),
-                tlsCa == null ? null : Path.of(tlsCa), exitOnStdinClose);
+                tlsCa == null ? null : Path.of(tlsCa), exitOnStdinClose, unsafeLocalReads(flags));
+    }
+
+    /** {@code --unsafe-local-reads}: absent, or the confirmation phrase; anything else is refused. */
+    private static boolean unsafeLocalReads(Map<String, String> flags) {
+        String value = flags.get("--unsafe-local-reads");
+        if (value == null) {
+            return false;
+        }
+        if (!value.equals(UNSAFE_LOCAL_READS_CONFIRMATION)) {
+            throw new IllegalArgumentException("--unsafe-local-reads is a test-only switch that makes reads stale "
+                    + "(not linearizable); it takes exactly the value " + UNSAFE_LOCAL_READS_CONFIRMATION
+                    + ", was '" + value + "'");
+        }
+        return true;
     }
 
     private static final java.util.Set<String> FLAGS = java.util.Set.of("--id", "--peers", "--listen", "--bind",
             "--client-port", "--admin-port", "--data-dir", "--admin-peers", "--cluster-id", "--request-timeout",
             "--max-arg-bytes", "--max-command-bytes", "--max-args", "--snapshot-every", "--tls-cert", "--tls-key",
-            "--tls-ca");
+            "--tls-ca", "--unsafe-local-reads");
 
     /** Parses {@code id=host:port,id=host:port}. */
     static Map<Long, String> members(String flag, String value) {

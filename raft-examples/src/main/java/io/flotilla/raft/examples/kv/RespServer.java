@@ -20,7 +20,8 @@ import java.net.InetSocketAddress;
  * The client port: RESP2 over TCP with Netty's Redis codec. Each connection's pipeline is
  * {@code RespLimits.front → RedisDecoder (inline commands on) → RespLimits.back → RedisBulkStringAggregator →
  * RedisArrayAggregator → ClientConnection}, with {@code RedisEncoder} for the replies. Built and closed by
- * {@link KvServer}; the event loops are the server's.
+ * {@link KvServer}; the event loops are the server's. {@code localReads} is null except in the test-only
+ * {@code --unsafe-local-reads} mode ({@link UnsafeLocalReads}).
  */
 final class RespServer implements AutoCloseable {
     /** The longest inline command, or length line, accepted (Redis's own limit for inline commands). */
@@ -29,7 +30,8 @@ final class RespServer implements AutoCloseable {
     private final Channel channel;
 
     RespServer(EventLoopGroup boss, EventLoopGroup workers, InetSocketAddress address, RaftNode node,
-               ServerMetrics metrics, KvServerConfig config) throws InterruptedException {
+               ServerMetrics metrics, KvServerConfig config, UnsafeLocalReads localReads)
+            throws InterruptedException {
         channel = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -43,7 +45,8 @@ final class RespServer implements AutoCloseable {
                                 new RedisBulkStringAggregator(),
                                 new RedisArrayAggregator(),
                                 new RedisEncoder(),
-                                new ClientConnection(node, metrics, config.maxCommandBytes()));
+                                new ClientConnection(node, metrics, config.maxCommandBytes(),
+                                        localReads));
                     }
                 })
                 .bind(address).sync().channel();

@@ -39,6 +39,8 @@ class KvServerCommandLineTest {
             --id 1 --peers 1=127.0.0.1:7001 --client-port 0 --admin-port 0 --data-dir d --tls-cert c.pem | --tls-cert, --tls-key and --tls-ca go together
             --id 1 --peers 1=127.0.0.1:7001 --client-port 0 --admin-port 0 --data-dir d --verbose yes | unknown flag --verbose
             --id 1 --peers 1=127.0.0.1:7001 --client-port 0 --admin-port 0 --data-dir | --data-dir needs a value
+            --id 1 --peers 1=127.0.0.1:7001 --client-port 0 --admin-port 0 --data-dir d --unsafe-local-reads true | --unsafe-local-reads is a test-only switch that makes reads stale
+            --id 1 --peers 1=127.0.0.1:7001 --client-port 0 --admin-port 0 --data-dir d --unsafe-local-reads | --unsafe-local-reads needs a value
             """)
     void badFlagsExitWithCode2AndSayWhatIsWrong(String args, String message) throws Exception {
         assertThat(run(args)).isEqualTo(2);
@@ -49,7 +51,15 @@ class KvServerCommandLineTest {
     void helpPrintsTheFlagsAndExitsWith0() throws Exception {
         assertThat(run("--help")).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("usage: server", "--request-timeout",
-                "--max-arg-bytes", "--admin-peers", "--tls-cert");
+                "--max-arg-bytes", "--admin-peers", "--tls-cert").doesNotContain("unsafe");
+    }
+
+    @Test
+    void unsafeLocalReadsIsOffUnlessSpelledOut() {
+        String base = "--id 1 --peers 1=127.0.0.1:7001 --client-port 0 --admin-port 0 --data-dir d";
+        assertThat(KvServerConfig.parse(base.split(" ")).unsafeLocalReads()).isFalse();
+        assertThat(KvServerConfig.parse((base + " --unsafe-local-reads="
+                + KvServerConfig.UNSAFE_LOCAL_READS_CONFIRMATION).split(" ")).unsafeLocalReads()).isTrue();
     }
 
     @Test
