@@ -71,7 +71,9 @@ public final class KvCluster implements AutoCloseable {
     public KvCluster(Path dir, int size, Routes routes, List<String> extraFlags) throws Exception {
         this.dir = dir;
         this.size = size;
-        int[] ports = freePorts(3 * size);
+        // held until every route exists, so that a proxy the routes open cannot take a node's port
+        List<ServerSocket> reserved = reserve(3 * size);
+        int[] ports = reserved.stream().mapToInt(ServerSocket::getLocalPort).toArray();
         raft = new int[size + 1];
         client = new int[size + 1];
         admin = new int[size + 1];
@@ -82,6 +84,25 @@ public final class KvCluster implements AutoCloseable {
         }
         String admins = members(admin);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        try {
+            commands(size, routes, extraFlags, admins, java);
+        } finally {
+            for (ServerSocket s : reserved) {
+                s.close();
+            }
+        }
+        List<CompletableFuture<String>> ready = new ArrayList<>();
+        for (int id = 1; id <= size; id++) {
+            ready.add(launch(id));
+        }
+        for (CompletableFuture<String> r : ready) {
+            r.get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Each node's command line, into {@link #commands}. */
+    private void commands(int size, Routes routes, List<String> extraFlags, String admins, String java)
+            throws IOException {
         for (int id = 1; id <= size; id++) {
             StringBuilder peers = new StringBuilder();
             for (int to = 1; to <= size; to++) {
@@ -99,13 +120,6 @@ public final class KvCluster implements AutoCloseable {
             }
             command.addAll(extraFlags);
             commands.put(id, List.copyOf(command));
-        }
-        List<CompletableFuture<String>> ready = new ArrayList<>();
-        for (int id = 1; id <= size; id++) {
-            ready.add(launch(id));
-        }
-        for (CompletableFuture<String> r : ready) {
-            r.get(60, TimeUnit.SECONDS);
         }
     }
 
@@ -129,16 +143,50 @@ public final class KvCluster implements AutoCloseable {
 
     /** {@code n} ports that were free a moment ago. */
     public static int[] freePorts(int n) throws IOException {
+        List<ServerSocket> sockets = reserve(n);
+        for (ServerSocket s : sockets) {
+            s.close();
+        }
+        return sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
+    }
+
+    /**
+     * {@code n} listening sockets on free loopback ports; the caller closes them. The ports are below the kernel's
+     * ephemeral range when it leaves room for that, so that no outgoing connection (a client's, a proxy's) is given
+     * a node's port as its local port while the node is down, and a restarted node can always bind it again.
+     */
+    private static List<ServerSocket> reserve(int n) throws IOException {
+        int below = ephemeralRangeStart();
+        java.util.SplittableRandom random = new java.util.SplittableRandom();
         List<ServerSocket> sockets = new ArrayList<>();
         try {
-            for (int i = 0; i < n; i++) {
-                sockets.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+            for (int attempt = 0; sockets.size() < n && attempt < 100 * n; attempt++) {
+                int port = below > 11_000 ? random.nextInt(10_000, below) : 0;
+                try {
+                    sockets.add(new ServerSocket(port, 1, InetAddress.getLoopbackAddress()));
+                } catch (IOException taken) {
+                    // try another
+                }
             }
-            return sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
-        } finally {
+            if (sockets.size() < n) {
+                throw new IOException("found " + sockets.size() + " of " + n + " free ports below " + below);
+            }
+            return sockets;
+        } catch (IOException e) {
             for (ServerSocket s : sockets) {
                 s.close();
             }
+            throw e;
+        }
+    }
+
+    /** The first port the kernel hands out for outgoing connections (Linux), or 0 if unknown. */
+    private static int ephemeralRangeStart() {
+        try {
+            return Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim()
+                    .split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
         }
     }
 
