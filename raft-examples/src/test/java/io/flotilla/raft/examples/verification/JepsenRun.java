@@ -271,6 +271,9 @@ final class JepsenRun implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        if (!Files.exists(dir.resolve("history.txt"))) {
+            history.write(dir.resolve("history.txt")); // the run ended early: keep what it recorded
+        }
         try {
             if (nemesis != null) {
                 nemesis.healAll();
