@@ -183,8 +183,7 @@ final class RaftLog {
         if (ents.get(0).index() != lastIndex() + 1) {
             throw new IllegalStateException("leader append at " + ents.get(0).index() + " after last " + lastIndex());
         }
-        cache.truncateFrom(ents.get(0).index());
-        unstable.truncateAndAppend(ents);
+        unstable.truncateAndAppend(ents); // after the last index: nothing cached is superseded
     }
 
     /**

@@ -121,14 +121,12 @@ public final class ClusterBench {
     }
 
     private static void printRatios(PrintStream out, List<Results.Run> runs, Floors floors) {
-        double fsyncP50 = floors.fsyncLatency().getValueAtPercentile(50);
-        double rtt = floors.roundTrip().getValueAtPercentile(50);
         out.printf(Locale.ROOT, "ratios to the floors (commit floor = durable write p50 + round trip p50 = %.0f us; "
-                + "one after another: %,.0f durable writes/s):%n", fsyncP50 + rtt, floors.fsyncsPerSecond());
+                + "one after another: %,.0f durable writes/s):%n", floors.commitFloorMicros(), floors.fsyncsPerSecond());
         for (Results.Run r : runs) {
             out.printf(Locale.ROOT, "  clients %4d, value %6d B: %.2f x the commit floor at p50; %.1f commits per "
                             + "durable write's time%n", r.load().clients(), r.load().valueBytes(),
-                    r.p(50) * 1000 / (fsyncP50 + rtt), r.load().throughput() / floors.fsyncsPerSecond());
+                    floors.overFloor(r.p(50)), floors.writesPerFsync(r.load().throughput()));
         }
     }
 

@@ -30,6 +30,21 @@ public record Floors(Histogram fsyncLatency, Histogram roundTrip) {
         return 1e6 / fsyncLatency.getMean();
     }
 
+    /** The least a commit can take, in microseconds: a durable write plus a round trip (p50 of each). */
+    public double commitFloorMicros() {
+        return fsyncLatency.getValueAtPercentile(50) + roundTrip.getValueAtPercentile(50);
+    }
+
+    /** A run's p50 commit latency ({@code p50Ms}) as a multiple of {@link #commitFloorMicros()}. */
+    public double overFloor(double p50Ms) {
+        return p50Ms * 1000 / commitFloorMicros();
+    }
+
+    /** How many commits a run completed per durable write's time, at {@code writesPerSecond}. */
+    public double writesPerFsync(double writesPerSecond) {
+        return writesPerSecond / fsyncsPerSecond();
+    }
+
     /** Measures both, for about {@code each} apiece. */
     public static Floors measure(Path dataDir, int recordBytes, Duration each) throws IOException {
         return new Floors(fsync(dataDir, recordBytes, each), loopback(each));

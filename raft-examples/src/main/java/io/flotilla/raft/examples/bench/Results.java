@@ -65,12 +65,11 @@ final class Results {
                 .put("peakHeapAfterGcBytes", r.peakHeapAfterGc()).put("verified", r.verified())
                 .put("machine", machine);
         if (floors != null) {
-            double fsyncP50 = floors.fsyncLatency().getValueAtPercentile(50);
-            double rttP50 = floors.roundTrip().getValueAtPercentile(50);
-            o.put("floorFsyncP50Us", fsyncP50).put("floorFsyncsPerSecond", round(floors.fsyncsPerSecond()))
-                    .put("floorLoopbackRttP50Us", rttP50)
-                    .put("writesPerFsync", round(l.throughput() / floors.fsyncsPerSecond()))
-                    .put("p50OverFloor", round(r.p(50) * 1000 / (fsyncP50 + rttP50)));
+            o.put("floorFsyncP50Us", floors.fsyncLatency().getValueAtPercentile(50))
+                    .put("floorFsyncsPerSecond", round(floors.fsyncsPerSecond()))
+                    .put("floorLoopbackRttP50Us", floors.roundTrip().getValueAtPercentile(50))
+                    .put("writesPerFsync", round(floors.writesPerFsync(l.throughput())))
+                    .put("p50OverFloor", round(floors.overFloor(r.p(50))));
         }
         return o.toString();
     }
